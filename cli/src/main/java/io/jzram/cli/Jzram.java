@@ -1,0 +1,30 @@
+package io.jzram.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code jzram} executable: one subcommand per job. */
+@Command(name = "jzram", mixinStandardHelpOptions = true, version = "jzram 0.1.0",
+        description = "A Java emulator of the Linux zram block device and the kernel machinery around it.",
+        subcommands = {StormCommand.class, CommandLine.HelpCommand.class})
+public final class Jzram implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** The command line with jzram's converters registered. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Jzram());
+        cl.registerConverter(java.time.Duration.class, Durations::parse);
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

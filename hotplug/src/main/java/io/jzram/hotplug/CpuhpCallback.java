@@ -1,0 +1,10 @@
+package io.jzram.hotplug;
+
+/**
+ * A single-instance state callback: {@code int (*)(unsigned int cpu)}. A startup callback fails by
+ * throwing {@link io.jzram.kernel.ErrnoException}; teardown callbacks must not fail.
+ */
+@FunctionalInterface
+public interface CpuhpCallback {
+    void invoke(int cpu);
+}
