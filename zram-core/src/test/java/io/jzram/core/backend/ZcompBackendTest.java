@@ -244,14 +244,24 @@ class ZcompBackendTest {
                     pool.unmap(m);
                 }
             };
-            loop.run(); // warm up
-            loop.run();
-            long before = mx.getCurrentThreadAllocatedBytes();
-            loop.run();
-            long allocated = mx.getCurrentThreadAllocatedBytes() - before;
-            System.out.printf("%s: %d bytes allocated by %d compress/decompress calls%n", name, allocated, 4 * calls);
+            // Warm up until the JIT has settled: on JDK 22+ zstd-jni binds through FFM and wraps the
+            // buffers in MemorySegments per call, which C2 scalar-replaces only once the call site is
+            // hot. Measure window after window (bounded) and require one that allocates nothing.
+            long allocated = Long.MAX_VALUE;
+            int windows = 0;
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (windows < 60 && System.nanoTime() < deadline) {
+                long before = mx.getCurrentThreadAllocatedBytes();
+                loop.run();
+                allocated = mx.getCurrentThreadAllocatedBytes() - before;
+                windows++;
+                if (windows > 2 && allocated < 1024) {
+                    break;
+                }
+            }
+            System.out.printf("%s: %d bytes allocated by %d compress/decompress calls (window %d)%n", name, allocated, 4 * calls, windows);
             // a fixed allowance for the measurement itself; anything per call would be >= 4 x calls x 16 bytes
-            assertThat(allocated).as("%s: bytes allocated by %d rounds of 4 calls", name, calls).isLessThan(1024);
+            assertThat(allocated).as("%s: bytes allocated by %d rounds of 4 calls after %d windows", name, calls, windows).isLessThan(1024);
         }
     }
 
