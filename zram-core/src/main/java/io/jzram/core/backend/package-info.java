@@ -1,0 +1,16 @@
+/**
+ * Compression backends of the zram compression frontend (drivers/block/zram/backend_*.c).
+ *
+ * <p>The split mirrors the kernel's: a {@link io.jzram.core.backend.ZcompBackend} is the
+ * {@code struct zcomp_ops} of one algorithm; {@link io.jzram.core.backend.ZcompParams} are the
+ * immutable {@code struct zcomp_params} a user configures (level, dictionary, deflate window bits);
+ * {@link io.jzram.core.backend.ZcompBackend#setup} validates them and fills in defaults
+ * ({@code setup_params}), giving a {@link io.jzram.core.backend.ZcompConfig} that holds what all
+ * streams share (a prepared zstd dictionary) and creates one
+ * {@link io.jzram.core.backend.ZcompContext} ({@code struct zcomp_ctx}) per stream. Contexts are
+ * single-threaded; zram's per-CPU stream lock serialises their use.
+ *
+ * <p>{@link io.jzram.core.backend.ZcompBackends} lists the backends that really run here, in the
+ * kernel's order. lzo, lzo-rle and 842 are not offered: see that class.
+ */
+package io.jzram.core.backend;

@@ -1,0 +1,310 @@
+package io.jzram.core.zsmalloc;
+
+import io.jzram.kernel.Errno;
+import io.jzram.kernel.ErrnoException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
+
+/**
+ * A zsmalloc pool (mm/zsmalloc.c: {@code zs_create_pool}, {@code zs_malloc}, {@code zs_free},
+ * {@code zs_obj_read_begin}/{@code zs_obj_write}, {@code zs_compact}, {@code zs_get_total_pages},
+ * {@code zs_huge_class_size}, {@code zs_destroy_pool}) over off-heap memory.
+ *
+ * <p>Objects of 1..4096 bytes live in size classes 16 bytes apart ({@link SizeClassTable}); a
+ * class's zspages are runs of 1..8 contiguous pages from a {@link PageAllocator}. A handle names
+ * an object for its whole life; compaction moves objects and updates the handle's entry.
+ * {@link #totalPages()} counts the pages of all zspages ({@code mem_used_total} = that × 4096);
+ * it is a volatile read, cheap enough for zram to check mem_limit after every allocation. The
+ * pool does not enforce a limit itself.
+ *
+ * <p>Locking rules:
+ * <ol>
+ *   <li>Each size class has its own lock, taken by {@link #malloc}, {@link #free} and, per class,
+ *       by {@link #compact}. There is no pool-wide lock on these paths; classes never take each
+ *       other's locks.</li>
+ *   <li>Under a class lock the page allocator's lock may be taken (a zspage is created or freed).
+ *       Never the other way round.</li>
+ *   <li>{@link #map} takes no class lock: it reads the handle's entry (acquire), read-locks that
+ *       zspage and re-reads the entry; if the object moved meanwhile it unlocks and retries. A
+ *       mapped object cannot move: compaction write-try-locks a source zspage and skips (ends that
+ *       class's pass) when anyone maps an object in it. Mapping for write (after
+ *       {@link #malloc}) uses the same read lock: it excludes migration, not other mappers.</li>
+ *   <li>Compaction holds the class lock while it moves objects, so allocations and frees of that
+ *       class wait, those of other classes and all mappings of objects it is not moving run on;
+ *       it yields the lock between source zspages when other threads queue for it.</li>
+ *   <li>The caller must not free a handle that some thread has mapped or will map concurrently
+ *       (zram's slot lock guarantees this), and must not call {@link #close()} concurrently with
+ *       any other method.</li>
+ * </ol>
+ */
+public final class ZsPool implements AutoCloseable {
+    /** Default chunk size: 512 pages = 2 MiB. */
+    public static final int DEFAULT_PAGES_PER_CHUNK = 512;
+    /** Default number of empty chunks kept as spares instead of being given back. */
+    public static final int DEFAULT_RETAINED_EMPTY_CHUNKS = 1;
+
+    private static final int SPINS_BEFORE_YIELD = 64;
+
+    private final String name;
+    private final SizeClassTable table = SizeClassTable.kernelDefault();
+    private final PageAllocator pages;
+    /** By class index (0..254); merged indices share one SizeClass. */
+    private final SizeClass[] classByIndex = new SizeClass[SizeClassTable.CLASS_INDICES];
+    /** Distinct classes, biggest first (the order the kernel compacts them in). */
+    private final SizeClass[] distinctClasses;
+    private final AtomicLong pagesCompacted = new AtomicLong();
+    private volatile boolean closed;
+
+    /** A pool with 2 MiB chunks that keeps one empty chunk as a spare. */
+    public ZsPool(String name) {
+        this(name, DEFAULT_PAGES_PER_CHUNK, DEFAULT_RETAINED_EMPTY_CHUNKS);
+    }
+
+    /**
+     * @param name the pool's name (zram uses the device name)
+     * @param pagesPerChunk pages per native chunk: a power of two, at least 64
+     * @param retainedEmptyChunks empty chunks kept instead of given back (0 = give back at once)
+     */
+    public ZsPool(String name, int pagesPerChunk, int retainedEmptyChunks) {
+        this.name = name;
+        this.pages = new PageAllocator(pagesPerChunk, retainedEmptyChunks);
+        List<SizeClass> distinct = new ArrayList<>();
+        for (int i = SizeClassTable.CLASS_INDICES - 1; i >= 0; i--) {
+            int owner = table.mergedInto(i);
+            if (owner == i) {
+                SizeClass c = new SizeClass(i, table.size(i), table.pagesPerZspage(i), table.objsPerZspage(i), pages);
+                classByIndex[i] = c;
+                distinct.add(c);
+            } else {
+                classByIndex[i] = classByIndex[owner];
+            }
+        }
+        this.distinctClasses = distinct.toArray(new SizeClass[0]);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** zs_huge_class_size(): compressed lengths from this size on are stored raw by zram (3625). */
+    public int hugeClassSize() {
+        return table.hugeClassSize();
+    }
+
+    /** The size-class rules this pool uses. */
+    public SizeClassTable sizeClasses() {
+        return table;
+    }
+
+    /**
+     * zs_lookup_class_index(): the class index an object of {@code size} bytes is looked up under
+     * (without the handle header, as the kernel's helper does); zram's recompression compares these.
+     */
+    public int lookupClassIndex(int size) {
+        return table.indexFor(size);
+    }
+
+    /**
+     * zs_malloc(): allocates an object of {@code size} bytes.
+     *
+     * @return a non-zero handle
+     * @throws ErrnoException EINVAL for size 0, ENOSPC above 4096 bytes, ENOMEM when no native
+     *     memory can be reserved
+     */
+    public long malloc(int size) {
+        if (size <= 0) {
+            throw new ErrnoException(Errno.EINVAL, "zs_malloc of " + size + " bytes");
+        }
+        if (size > SizeClassTable.MAX_ALLOC_SIZE) {
+            throw new ErrnoException(Errno.ENOSPC, "zs_malloc of " + size + " bytes, more than a page");
+        }
+        ensureOpen();
+        return classByIndex[table.indexFor(size + SizeClassTable.HANDLE_SIZE)].allocate();
+    }
+
+    /** zs_free(): frees the object; the handle becomes invalid. */
+    public void free(long handle) {
+        ensureOpen();
+        classOf(handle).free(handle);
+    }
+
+    /** Bytes the object of {@code handle} can hold (its class size less the handle header). */
+    public int capacity(long handle) {
+        return classOf(handle).capacity();
+    }
+
+    /**
+     * Maps the object for reading or writing: fills {@code mapping} with the chunk view and the
+     * object's offset and holds the object in place until {@link #unmap}. Allocates nothing.
+     */
+    public void map(long handle, ZsMapping mapping) {
+        if (mapping.zspage != null) {
+            throw new IllegalStateException("mapping already holds handle " + mapping.handle);
+        }
+        ensureOpen();
+        SizeClass c = classOf(handle);
+        long slot = handle >>> 8;
+        long loc = lockObject(c, slot, handle);
+        Zspage z = c.zspage(loc);
+        mapping.zspage = z;
+        mapping.handle = handle;
+        mapping.buffer = z.view;
+        mapping.offset = c.payloadOffset(z, loc);
+        mapping.capacity = c.capacity();
+    }
+
+    /** Releases a mapping taken by {@link #map}; the cursor can be reused. */
+    public void unmap(ZsMapping mapping) {
+        Zspage z = mapping.zspage;
+        if (z == null) {
+            throw new IllegalStateException("mapping is not mapped");
+        }
+        mapping.clear();
+        z.readUnlock();
+    }
+
+    /** zs_obj_write(): copies {@code length} bytes from {@code src} (absolute offset) into the object. */
+    public void write(long handle, ByteBuffer src, int srcOffset, int length) {
+        ensureOpen();
+        SizeClass c = classOf(handle);
+        checkLength(c, length);
+        long loc = lockObject(c, handle >>> 8, handle);
+        Zspage z = c.zspage(loc);
+        try {
+            z.view.put(c.payloadOffset(z, loc), src, srcOffset, length);
+        } finally {
+            z.readUnlock();
+        }
+    }
+
+    /** zs_obj_read_begin/end with a copy: reads {@code length} bytes of the object into {@code dst}. */
+    public void read(long handle, ByteBuffer dst, int dstOffset, int length) {
+        ensureOpen();
+        SizeClass c = classOf(handle);
+        checkLength(c, length);
+        long loc = lockObject(c, handle >>> 8, handle);
+        Zspage z = c.zspage(loc);
+        try {
+            dst.put(dstOffset, z.view, c.payloadOffset(z, loc), length);
+        } finally {
+            z.readUnlock();
+        }
+    }
+
+    /**
+     * zs_compact(): moves objects between zspages of each class so that emptied zspages can be
+     * freed. Returns the pages freed by this call; they are also added to {@link #pagesCompacted()}.
+     */
+    public long compact() {
+        ensureOpen();
+        long freed = 0;
+        for (SizeClass c : distinctClasses) {
+            freed += c.compact();
+        }
+        pagesCompacted.addAndGet(freed);
+        return freed;
+    }
+
+    /** Cumulative pages freed by compaction (zs_pool_stats.pages_compacted). */
+    public long pagesCompacted() {
+        return pagesCompacted.get();
+    }
+
+    /** zs_get_total_pages(): pages held by zspages. A volatile read. */
+    public long totalPages() {
+        return pages.allocatedPages();
+    }
+
+    /** Native bytes currently reserved from Chronicle (whole chunks, spares included). */
+    public long reservedBytes() {
+        return pages.reservedBytes();
+    }
+
+    /** Native chunks currently reserved. */
+    public int liveChunks() {
+        return pages.liveChunks();
+    }
+
+    /** Pages per native chunk. */
+    public int pagesPerChunk() {
+        return pages.pagesPerChunk();
+    }
+
+    /** A snapshot of every distinct class, biggest first (the debugfs {@code classes} table). */
+    public List<ZsClassStats> classStats() {
+        List<ZsClassStats> out = new ArrayList<>(distinctClasses.length);
+        for (SizeClass c : distinctClasses) {
+            out.add(c.stats());
+        }
+        return out;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * zs_destroy_pool(): gives every chunk back to Chronicle and waits until Chronicle's background
+     * releaser has freed them, so {@link #reservedBytes()} and Chronicle's native memory count
+     * drop at once. Live objects are dropped with their chunks. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        pages.close();
+        BackgroundResourceReleaser.releasePendingResources();
+    }
+
+    // ---- internals ------------------------------------------------------------------------------
+
+    /** Resolves the handle and read-locks its zspage; returns the (now stable) location. */
+    private static long lockObject(SizeClass c, long slot, long handle) {
+        int spins = 0;
+        for (;;) {
+            long loc = c.entryAcquire(slot);
+            if (loc < 0) {
+                throw new IllegalStateException("handle " + handle + " is not allocated");
+            }
+            Zspage z = c.zspage(loc);
+            if (z.tryReadLock()) {
+                if (c.entryAcquire(slot) == loc) {
+                    return loc;
+                }
+                z.readUnlock();
+            } else if (++spins < SPINS_BEFORE_YIELD) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    private SizeClass classOf(long handle) {
+        if (handle <= 0xFF) {
+            throw new IllegalArgumentException("not a pool handle: " + handle);
+        }
+        SizeClass c = classByIndex[(int) (handle & 0xFF)];
+        if (c == null || c.index != (int) (handle & 0xFF)) {
+            throw new IllegalArgumentException("not a pool handle: " + handle);
+        }
+        return c;
+    }
+
+    private static void checkLength(SizeClass c, int length) {
+        if (length < 0 || length > c.capacity()) {
+            throw new IndexOutOfBoundsException("length " + length + " outside object capacity " + c.capacity());
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("pool " + name + " is closed");
+        }
+    }
+}
