@@ -47,19 +47,27 @@ final class ChannelInput {
         return buffer.getLong();
     }
 
-    /** Fills dst completely. */
+    /**
+     * Fills dst completely. A heap destination is filled through the internal direct buffer: the
+     * JDK would otherwise read into a hidden temporary direct buffer as large as dst and keep it
+     * cached per thread (up to 32 MiB per connection).
+     */
     void readFully(ByteBuffer dst) throws IOException {
-        if (buffer.hasRemaining()) {
+        while (dst.hasRemaining()) {
+            if (!buffer.hasRemaining()) {
+                if (dst.isDirect()) {
+                    if (channel.read(dst) < 0) {
+                        throw new EOFException("client closed the connection in the middle of a message");
+                    }
+                    continue;
+                }
+                fill(1);
+            }
             int n = Math.min(buffer.remaining(), dst.remaining());
             ByteBuffer src = buffer.slice();
             src.limit(n);
             dst.put(src);
             buffer.position(buffer.position() + n);
-        }
-        while (dst.hasRemaining()) {
-            if (channel.read(dst) < 0) {
-                throw new EOFException("client closed the connection in the middle of a message");
-            }
         }
     }
 
@@ -80,12 +88,13 @@ final class ChannelInput {
         if (buffer.remaining() >= n) {
             return;
         }
+        int had = buffer.remaining();
         buffer.compact();
         try {
             while (buffer.position() < n) {
                 int r = channel.read(buffer);
                 if (r < 0) {
-                    if (buffer.position() == 0) {
+                    if (buffer.position() == 0 && had == 0) {
                         throw new EndOfStream();
                     }
                     throw new EOFException("client closed the connection in the middle of a message");

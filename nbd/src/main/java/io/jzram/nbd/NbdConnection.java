@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -39,6 +40,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * after the device call returned, so an acknowledged write is never lost.
  */
 final class NbdConnection {
+    private static final int OUTPUT_BUFFER = 256 * 1024;
     private final System.Logger log = System.getLogger(NbdConnection.class.getName());
     private final NbdServer server;
     private final SocketChannel channel;
@@ -60,6 +62,7 @@ final class NbdConnection {
     private boolean inTransmission;
     private boolean writerDone;
     private Session session;
+    private volatile Future<?> handshakeTimer;
 
     NbdConnection(NbdServer server, SocketChannel channel, long id, ServerConfig config,
                   CommandExecutor executor, Executor workers) {
@@ -80,6 +83,18 @@ final class NbdConnection {
     /** Completes when the socket is closed and the device released. */
     CompletableFuture<Void> closed() {
         return closed;
+    }
+
+    /** The timer that drops this connection if the handshake takes too long; cancelled when it ends. */
+    void handshakeTimer(Future<?> timer) {
+        this.handshakeTimer = timer;
+    }
+
+    private void cancelHandshakeTimer() {
+        Future<?> t = handshakeTimer;
+        if (t != null) {
+            t.cancel(false);
+        }
     }
 
     void start() {
@@ -126,6 +141,7 @@ final class NbdConnection {
         try {
             ChannelInput in = new ChannelInput(channel, 64 * 1024);
             s = new Handshake(in, channel, server.registry(), config).negotiate();
+            cancelHandshakeTimer();
             if (s == null) {
                 return;
             }
@@ -292,7 +308,9 @@ final class NbdConnection {
 
     private void writerMain() {
         List<Reply> batch = new ArrayList<>();
-        List<ByteBuffer> buffers = new ArrayList<>();
+        // Replies are copied into one direct buffer: small ones coalesce into one system call, and
+        // the JDK never needs a temporary direct copy of a (up to 32 MiB) heap buffer.
+        ByteBuffer out = ByteBuffer.allocateDirect(OUTPUT_BUFFER);
         boolean broken = false;
         try {
             while (true) {
@@ -311,25 +329,26 @@ final class NbdConnection {
                     lock.unlock();
                 }
                 if (!broken) {
-                    for (Reply r : batch) {
-                        for (ByteBuffer b : r.buffers) {
-                            buffers.add(b);
-                        }
-                    }
                     try {
-                        ByteBuffer[] array = buffers.toArray(new ByteBuffer[0]);
-                        long remaining = 0;
-                        for (ByteBuffer b : array) {
-                            remaining += b.remaining();
+                        for (Reply r : batch) {
+                            for (ByteBuffer b : r.buffers) {
+                                while (b.hasRemaining()) {
+                                    if (!out.hasRemaining()) {
+                                        flush(out);
+                                    }
+                                    int n = Math.min(out.remaining(), b.remaining());
+                                    ByteBuffer part = b.slice();
+                                    part.limit(n);
+                                    out.put(part);
+                                    b.position(b.position() + n);
+                                }
+                            }
                         }
-                        while (remaining > 0) {
-                            remaining -= channel.write(array);
-                        }
+                        flush(out);
                     } catch (IOException e) {
                         broken = true; // client gone: keep draining so the workers finish, then close
                         closeChannel();
                     }
-                    buffers.clear();
                 }
                 for (Reply r : batch) {
                     release(r);
@@ -367,6 +386,14 @@ final class NbdConnection {
         }
     }
 
+    private void flush(ByteBuffer out) throws IOException {
+        out.flip();
+        while (out.hasRemaining()) {
+            channel.write(out);
+        }
+        out.clear();
+    }
+
     private void closeChannel() {
         try {
             channel.close();
@@ -376,6 +403,7 @@ final class NbdConnection {
     }
 
     private void finish() {
+        cancelHandshakeTimer();
         closeChannel();
         server.connectionClosed(this);
         closed.complete(null);

@@ -212,12 +212,12 @@ public final class NbdServer implements AutoCloseable {
                 // the connection will fail on its own
             }
             if (!config.handshakeTimeout().isZero()) {
-                timer.schedule(() -> {
+                conn.handshakeTimer(timer.schedule(() -> {
                     if (conn.inHandshake()) {
                         log.log(Level.DEBUG, () -> conn + ": handshake timed out");
                         conn.abort();
                     }
-                }, config.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                }, config.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS));
             }
             conn.start();
         }
