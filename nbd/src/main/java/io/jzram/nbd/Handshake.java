@@ -89,6 +89,9 @@ final class Handshake {
             try {
                 s = option(option, data);
             } catch (BufferUnderflowException | CharacterCodingException e) {
+                if (option == OPT_EXPORT_NAME) {
+                    throw new ProtocolViolation("NBD_OPT_EXPORT_NAME with a name that is not UTF-8");
+                }
                 reply(option, REP_ERR_INVALID, "malformed " + optionName(option));
                 continue;
             }

@@ -155,9 +155,19 @@ final class NbdConnection {
             } finally {
                 lock.unlock();
             }
-            Thread w = new Thread(this::writerMain, "nbd-" + id + "-writer");
-            w.setDaemon(true);
-            w.start();
+            try {
+                Thread w = new Thread(this::writerMain, "nbd-" + id + "-writer");
+                w.setDaemon(true);
+                w.start();
+            } catch (RuntimeException | Error e) { // e.g. no native thread left: end as if never in transmission
+                lock.lock();
+                try {
+                    inTransmission = false;
+                } finally {
+                    lock.unlock();
+                }
+                throw e;
+            }
             readLoop(in, s);
         } catch (ChannelInput.EndOfStream | ClosedChannelException e) {
             // client went away, or we closed the socket

@@ -219,7 +219,13 @@ public final class NbdServer implements AutoCloseable {
                     }
                 }, config.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS));
             }
-            conn.start();
+            try {
+                conn.start();
+            } catch (RuntimeException | Error e) { // e.g. no native thread left: refuse this one, keep accepting
+                log.log(Level.WARNING, "nbd: cannot start a connection: " + e);
+                conn.abort();
+                connectionClosed(conn);
+            }
         }
     }
 

@@ -75,6 +75,14 @@ class HandshakeTest {
     }
 
     @Test
+    void exportNameThatIsNotUtf8ClosesTheSession() throws IOException {
+        try (NbdTestClient c = negotiating(FLAG_C_FIXED_NEWSTYLE)) {
+            c.sendOption(OPT_EXPORT_NAME, new byte[] {(byte) 0xff, (byte) 0xfe});
+            assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
     void goOfUnknownExportIsErrUnknownWithMessageAndNegotiationContinues() throws IOException {
         try (NbdTestClient c = negotiating(FLAG_C_FIXED_NEWSTYLE | FLAG_C_NO_ZEROES)) {
             NbdTestClient.OptionReply r = NbdTestClient.last(c.option(OPT_GO, NbdTestClient.infoData("nope")));
