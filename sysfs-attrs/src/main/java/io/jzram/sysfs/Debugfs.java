@@ -185,6 +185,11 @@ public final class Debugfs {
         }
 
         @Override
+        public boolean isDebugfs() {
+            return true;
+        }
+
+        @Override
         public void open(KernfsOpenFile of) {
             if (owner != null && !owner.tryGet()) {
                 throw new ErrnoException(Errno.ENODEV, "module " + owner.name() + " is going away");

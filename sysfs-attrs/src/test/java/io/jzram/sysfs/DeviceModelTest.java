@@ -189,8 +189,7 @@ class DeviceModelTest {
         assertThat(m.cat(d + "config_fail_kernfs_fop_write_iter/wait_at_start")).isEqualTo("Y\n");
         assertThat(m.kernfs().failureInjection().isArmed(io.jzram.sysfs.kernfs.KernfsFailureInjection.WaitPoint.AT_START)).isTrue();
         assertThat(errnoOf(() -> m.writeString(d + "config_fail_kernfs_fop_write_iter/wait_at_start", "2"))).isEqualTo(Errno.EINVAL);
-        // disarm before making the fault attribute fire, or every knob write below would wait at start
-        m.writeString(d + "config_fail_kernfs_fop_write_iter/wait_at_start", "N");
+        // debugfs is not kernfs: its knob writes never stop at the armed point, even once it fires
         m.writeString(d + "fail_kernfs_fop_write_iter/times", "-1\n");
         assertThat(m.cat(d + "fail_kernfs_fop_write_iter/times")).isEqualTo("-1\n");
         m.writeString(d + "fail_kernfs_fop_write_iter/probability", "0x64");
@@ -200,6 +199,7 @@ class DeviceModelTest {
         assertThat(m.kernfs().failureInjection().sleepAfterWait().toMillis()).isEqualTo(5);
         assertThat(m.stat(d + "sleep_after_wait_ms").modeString()).isEqualTo("-rw-------");
         assertThat(m.kernfs().failureInjection().faultAttr().failures()).isZero();
+        m.writeString(d + "config_fail_kernfs_fop_write_iter/wait_at_start", "N");
     }
 
     @Test

@@ -201,23 +201,23 @@ public final class KernfsOpenFile implements AutoCloseable {
         if (!writable) {
             throw new ErrnoException(Errno.EBADF, "file not open for writing");
         }
-        KernfsFailureInjection fi = root.failureInjection();
-        fi.mayWait(WaitPoint.AT_START);
+        KernfsFailureInjection fi = kn.ops().isDebugfs() ? null : root.failureInjection();
+        mayWait(fi, WaitPoint.AT_START);
         int n = Math.min(len, PageBuffer.PAGE_SIZE);
         byte[] buf = new byte[n + 1];
         System.arraycopy(src, off, buf, 0, n);
         buf[n] = 0;
-        fi.mayWait(WaitPoint.BEFORE_MUTEX);
+        mayWait(fi, WaitPoint.BEFORE_MUTEX);
         int written;
         mutex.lock();
         try {
-            fi.mayWait(WaitPoint.AFTER_MUTEX);
+            mayWait(fi, WaitPoint.AFTER_MUTEX);
             KernfsActiveRef ref = root.getActive(kn);
             if (ref == null) {
                 throw new ErrnoException(Errno.ENODEV, kn.path() + " is being removed");
             }
             try {
-                fi.mayWait(WaitPoint.AFTER_ACTIVE);
+                mayWait(fi, WaitPoint.AFTER_ACTIVE);
                 long at;
                 synchronized (seqLock) {
                     at = pos;
@@ -235,6 +235,12 @@ public final class KernfsOpenFile implements AutoCloseable {
             }
         }
         return written;
+    }
+
+    private static void mayWait(KernfsFailureInjection fi, WaitPoint point) {
+        if (fi != null) {
+            fi.mayWait(point);
+        }
     }
 
     private void ensureOpen() {

@@ -29,6 +29,15 @@ public interface KernfsOps {
         throw new UnsupportedOperationException("no write");
     }
 
+    /**
+     * Whether this is a debugfs file. debugfs is a file system of its own in Linux, not kernfs, so
+     * kernfs's failure-injection wait points do not apply to its writes (the selftest writes the
+     * knobs while a point is armed).
+     */
+    default boolean isDebugfs() {
+        return false;
+    }
+
     /** ->open, called with an active reference held; throw to fail the open. */
     default void open(KernfsOpenFile of) {
     }

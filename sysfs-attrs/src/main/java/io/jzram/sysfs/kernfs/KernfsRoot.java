@@ -32,9 +32,10 @@ import java.util.concurrent.atomic.LongAdder;
  * the owner is going; the reference holds the module until it is put, so rmmod answers "in use"
  * while a show/store runs. The patch left lockdep's annotations alone, so a lockdep kernel still
  * reports the store-vs-exit cycle as soon as a store and a module exit with the shared lock have
- * both happened; here, with the fix on, a drain of a node whose owner is no longer live and which
- * has no references left is known not to wait (every reference would hold the module) and is not
- * annotated. That is the emulator's choice, so that the fixed configuration runs clean.
+ * both happened; here, with the fix on, a drain of a node whose owner is no longer live cannot
+ * wait for a store (every store's reference would hold the module), so it waits only for gets that
+ * try_module_get is refusing and is not annotated. That is the emulator's choice, so that the
+ * fixed configuration runs clean.
  *
  * <p><b>Locking</b>: {@code kernfs_rwsem} (a lockdep-visible rw-semaphore) guards the tree's
  * structure; lookups take it for read, creation and removal for write. Removal drops it around each
@@ -342,13 +343,31 @@ public final class KernfsRoot {
     private void drain(KernfsNode n) {
         drains.increment();
         Module owner = n.owner();
-        if (ownerReferenceFix && owner != null && !owner.isLive() && n.active.count() == 0) {
-            return; // every reference would hold the module, and the module is going: nothing to wait for
+        if (ownerReferenceFix && owner != null && !owner.isLive() && drainRefusedGets(n)) {
+            return;
         }
         if (n.active.count() > 0) {
             drainsThatWaited.increment();
         }
         n.active.drain();
+    }
+
+    /**
+     * With the generic fix on and the owner going, no reference left on the node can hold the
+     * module (a get that held it would have kept the module from going), so what remains are gets
+     * being refused by try_module_get, each about to put its reference back. Waits for those
+     * without a lockdep annotation; gives up after a few milliseconds (references taken while the fix
+     * was off) and then the normal, annotated drain runs.
+     */
+    private static boolean drainRefusedGets(KernfsNode n) {
+        long deadline = System.nanoTime() + 5_000_000L;
+        while (n.active.count() > 0) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.yield();
+        }
+        return true;
     }
 
     @Override
