@@ -109,6 +109,18 @@ public final class DriverCore {
         }
     }
 
+    /** class_create(name): a registered class without attributes. */
+    public DeviceClass classCreate(String name) {
+        DeviceClass cls = DeviceClass.of(name);
+        classRegister(cls);
+        return cls;
+    }
+
+    /** class_destroy(). */
+    public void classDestroy(DeviceClass cls) {
+        classUnregister(cls);
+    }
+
     /** class_unregister(): removes the class attributes (draining them), then /sys/class/NAME. */
     public void classUnregister(DeviceClass cls) {
         if (!cls.registered) {

@@ -8,7 +8,6 @@ import io.jzram.kernel.ErrnoException;
 import io.jzram.kernel.module.Module;
 import io.jzram.kernel.module.ModuleLoader;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -163,7 +162,11 @@ class DeviceModelTest {
         assertThat(errnoOf(() -> m.cat("/sys/class/demo-control/hot_remove"))).isEqualTo(Errno.EACCES);
         assertThat(errnoOf(() -> m.writeString("/sys/class/demo-control/hot_add", "1"))).isEqualTo(Errno.EACCES);
         m.writeString("/sys/class/demo-control/hot_remove", "0");
-        assertThat(errnoOf(() -> m.driverCore().classRegister(DeviceClass.of("demo-control")))).isEqualTo(Errno.EEXIST);
+        assertThat(errnoOf(() -> m.driverCore().classCreate("demo-control"))).isEqualTo(Errno.EEXIST);
+        DeviceClass plain = m.driverCore().classCreate("plain");
+        assertThat(m.ls("/sys/class/plain")).isEmpty();
+        m.driverCore().classDestroy(plain);
+        assertThat(m.exists("/sys/class/plain")).isFalse();
         m.driverCore().classUnregister(control);
         assertThat(m.exists("/sys/class/demo-control")).isFalse();
         assertThat(added.get()).isEqualTo(2);
@@ -217,6 +220,5 @@ class DeviceModelTest {
         marker = m.kernel().log().marker();
         m.misc().register(MiscDevice.of("broken", List.of(), null, null));
         assertThat(m.exists("/dev/broken")).isTrue();
-        assertThat(Map.of()).isEmpty();
     }
 }

@@ -1,7 +1,6 @@
 package io.jzram.sysfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jzram.kernel.Errno;
 import io.jzram.kernel.ErrnoException;

@@ -10,7 +10,6 @@ import io.jzram.kernel.locking.HungTaskWatchdog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -31,7 +30,9 @@ abstract class BlockTestSysfsSpec extends TestSysfsSpec {
 
     static final Duration DEADLOCK_LOOP_TIME = Duration.ofMillis(600);
     static final int DELAY_RMMOD_MS = 100;
-    static final int[] RACE_DELAYS_MS = {0, 8, 32, 200};
+    /** How long the forced store sleeps after the completion: rmmod takes the lock well before. */
+    static final int FORCED_SLEEP_AFTER_WAIT_MS = 250;
+    static final int[] RACE_DELAYS_MS = {0, 8, 32, 300};
     static final String KERNFS_DEBUGFS_DIR = "/sys/kernel/debug/kernfs";
 
     private static void await(BooleanSupplier cond, Duration max) throws InterruptedException {
@@ -155,7 +156,7 @@ abstract class BlockTestSysfsSpec extends TestSysfsSpec {
         failOnce();
         disableAllWaits();
         enableWait("after_active");
-        setWaitMs(100);
+        setWaitMs(FORCED_SLEEP_AFTER_WAIT_MS);
         long reportsBefore = wd.reports();
         AtomicReference<Object> write = new AtomicReference<>();
         Thread writer = backgroundWrite("writer", testStr, write);
@@ -169,7 +170,7 @@ abstract class BlockTestSysfsSpec extends TestSysfsSpec {
             remover.join(5000);
             writer.join(5000);
         } else {
-            // both sides hang: rmmod in the drain, then the store on the lock (100 ms later)
+            // both sides hang: rmmod in the drain, then the store on the lock (250 ms later)
             await(() -> wd.reports() >= reportsBefore + 2, Duration.ofSeconds(5));
             seen.forcedDeadlocked = wd.reports() >= reportsBefore + 2;
             seen.blockedTasks += wd.blockedTasks().toString();
