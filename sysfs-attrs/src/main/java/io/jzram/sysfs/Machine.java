@@ -473,6 +473,23 @@ public final class Machine implements AutoCloseable {
         return new ErrnoException(Errno.EIO, e.toString(), e);
     }
 
+    /**
+     * The block device a /dev path names, as the block layer serves it (accounted in the disk's
+     * {@code stat}; EIO once the disk is deleted): ENOENT when the path does not exist, ENOTBLK when
+     * it is not a block device node, ENXIO when its disk is gone. Does not open the device.
+     */
+    public BlockDevice blockDevice(String path) {
+        Place p = walk(path, true);
+        if (p.kind() != Place.Kind.DEV_NODE || p.dev().kind() != DevNode.Kind.BLOCK) {
+            throw new ErrnoException(Errno.ENOTBLK, path + " is not a block device");
+        }
+        GenDisk disk = p.dev().disk();
+        if (disk == null || !disk.isAdded()) {
+            throw new ErrnoException(Errno.ENXIO, path + ": no such device or address");
+        }
+        return disk.blockDevice();
+    }
+
     /** cat: the whole content, read 4096 bytes at a time until end of file. */
     public byte[] readFile(String path) {
         try (MachineFile f = open(path, OpenFlag.RDONLY)) {

@@ -103,6 +103,10 @@ class DeviceModelTest {
             assertThat(errnoOf(() -> f.write(page))).isEqualTo(Errno.ENOSPC);
         }
         assertThat(ram.openers.get()).isZero();
+        assertThat(m.blockDevice("/dev/ram0").capacity()).isEqualTo(64 * 1024);
+        assertThat(m.blockDevice("/sys/block/../../dev/ram0").name()).isEqualTo("ram0");
+        assertThat(errnoOf(() -> m.blockDevice("/dev/zero"))).isEqualTo(Errno.ENOTBLK);
+        assertThat(errnoOf(() -> m.blockDevice("/dev/nope"))).isEqualTo(Errno.ENOENT);
         String stat = m.cat("/sys/block/ram0/stat");
         String[] fields = stat.trim().split("\\s+");
         assertThat(fields).hasSize(17);
