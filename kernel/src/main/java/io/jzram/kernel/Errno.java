@@ -44,6 +44,7 @@ public enum Errno {
     ENAMETOOLONG(36, "File name too long"),
     ENOSYS(38, "Function not implemented"),
     ENOTEMPTY(39, "Directory not empty"),
+    ELOOP(40, "Too many levels of symbolic links"),
     ENODATA(61, "No data available"),
     ETIME(62, "Timer expired"),
     EBADMSG(74, "Bad message"),

@@ -16,6 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * on it), the drain a write acquisition (it depends on every lock the remover holds). That is how a
  * store blocked on a mutex that the remover holds becomes a circular dependency report. The drain
  * shows up in the hung-task watchdog with the tasks still holding references.
+ *
+ * <p>A null lock class means "no lockdep annotation" (kernfs_lockdep() false: directories,
+ * symlinks and attributes created with {@code ignore_lockdep}); deactivate and drain work the same.
  */
 public final class ActiveRefCount implements Waitable {
 
@@ -28,7 +31,10 @@ public final class ActiveRefCount implements Waitable {
     private final AtomicInteger active = new AtomicInteger();
     private final Object drainWait = new Object();
 
-    /** References of class {@code lockClass} (a PSEUDO class, e.g. {@code kn->active#3}) on {@code name}. */
+    /**
+     * References of class {@code lockClass} (a PSEUDO class, e.g. {@code kn->active#3}) on
+     * {@code name}; a null class disables the lockdep annotation for this count.
+     */
     public ActiveRefCount(Kernel kernel, LockClass lockClass, String name) {
         this.kernel = kernel;
         this.lockClass = lockClass;
@@ -43,7 +49,9 @@ public final class ActiveRefCount implements Waitable {
                 return false;
             }
             if (active.compareAndSet(v, v + 1)) {
-                kernel.lockdep().acquire(lockClass, this, true, true);
+                if (lockClass != null) {
+                    kernel.lockdep().acquire(lockClass, this, true, true);
+                }
                 return true;
             }
         }
@@ -51,7 +59,9 @@ public final class ActiveRefCount implements Waitable {
 
     /** kernfs_put_active(). */
     public void put() {
-        kernel.lockdep().release(lockClass, this);
+        if (lockClass != null) {
+            kernel.lockdep().release(lockClass, this);
+        }
         int v = active.decrementAndGet();
         if (v == DEACTIVATED_BIAS) {
             synchronized (drainWait) {
@@ -86,8 +96,10 @@ public final class ActiveRefCount implements Waitable {
         if (active.get() >= 0) {
             throw new IllegalStateException("drain of active references of " + name + " before deactivate");
         }
-        Lockdep lockdep = kernel.lockdep();
-        lockdep.acquire(lockClass, this, false, false);
+        Lockdep lockdep = lockClass == null ? null : kernel.lockdep();
+        if (lockdep != null) {
+            lockdep.acquire(lockClass, this, false, false);
+        }
         try {
             if (active.get() == DEACTIVATED_BIAS) {
                 return;
@@ -102,7 +114,9 @@ public final class ActiveRefCount implements Waitable {
                 throw new ErrnoException(Errno.EINTR, "interrupted while draining active references of " + name);
             }
         } finally {
-            lockdep.release(lockClass, this);
+            if (lockdep != null) {
+                lockdep.release(lockClass, this);
+            }
         }
     }
 
@@ -116,6 +130,7 @@ public final class ActiveRefCount implements Waitable {
         return active.get() < 0;
     }
 
+    /** The lockdep class, or null when this count is not annotated. */
     public LockClass lockClass() {
         return lockClass;
     }
@@ -127,11 +142,11 @@ public final class ActiveRefCount implements Waitable {
 
     @Override
     public String waitName() {
-        return name + " (" + lockClass.name() + ", " + count() + " held)";
+        return name + " (" + (lockClass == null ? "no lockdep class" : lockClass.name()) + ", " + count() + " held)";
     }
 
     @Override
     public List<Thread> holders() {
-        return kernel.lockdep().holdersOf(lockClass, this);
+        return lockClass == null ? List.of() : kernel.lockdep().holdersOf(lockClass, this);
     }
 }

@@ -133,7 +133,8 @@ public final class HungTaskWatchdog implements AutoCloseable {
         sb.append("      ").append(kernel.taintDescription()).append(' ').append(kernel.release()).append(" #1\n");
         sb.append("\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.\n");
         appendTask(sb, t);
-        List<Thread> holders = w.on.holders();
+        List<Thread> holders = new ArrayList<>(w.on.holders());
+        holders.remove(t); // a drain is "held" by the task waiting in it; it does not own what it waits for
         if (holders.isEmpty()) {
             sb.append("INFO: task ").append(Kernel.comm(t)).append(':').append(Kernel.pid(t)).append(" is blocked on ")
                     .append(w.on.waitKind()).append(' ').append(w.on.waitName()).append(", no owner known.\n");

@@ -142,4 +142,22 @@ class PrimitivesTest {
             ref.put();
         }
     }
+
+    @Test
+    void activeReferencesWithoutLockClassAreNotAnnotated() throws Exception {
+        try (Kernel k = Kernel.boot()) {
+            Mutex m = new Mutex(k, "outer");
+            ActiveRefCount ref = new ActiveRefCount(k, null, "dir");
+            m.lock();
+            assertThat(ref.tryGet()).isTrue();
+            assertThat(k.lockdep().heldLocks()).hasSize(1);
+            ref.put();
+            ref.deactivate();
+            ref.drain();
+            m.unlock();
+            assertThat(ref.lockClass()).isNull();
+            assertThat(k.lockdep().dependencies()).isZero();
+            assertThat(k.log().scan(0).clean()).isTrue();
+        }
+    }
 }

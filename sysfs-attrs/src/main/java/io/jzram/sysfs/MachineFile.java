@@ -1,0 +1,37 @@
+package io.jzram.sysfs;
+
+/**
+ * An open file of a {@link Machine}: a sysfs/debugfs attribute, a directory, a block device node or
+ * a character device node. read and write are read(2) and write(2): one call, one operation (for an
+ * attribute, one show or one store); errors are {@link io.jzram.kernel.ErrnoException}s. Not meant to
+ * be shared between threads without external ordering (like a file descriptor).
+ */
+public interface MachineFile extends AutoCloseable {
+
+    /** The path it was opened with. */
+    String path();
+
+    /** read(2): bytes read, 0 at end of file. */
+    int read(byte[] dst, int off, int len);
+
+    /** write(2): bytes written. */
+    int write(byte[] src, int off, int len);
+
+    default int read(byte[] dst) {
+        return read(dst, 0, dst.length);
+    }
+
+    default int write(byte[] src) {
+        return write(src, 0, src.length);
+    }
+
+    /** The file position. */
+    long position();
+
+    /** lseek(fd, pos, SEEK_SET). */
+    void seek(long pos);
+
+    /** close(2). */
+    @Override
+    void close();
+}

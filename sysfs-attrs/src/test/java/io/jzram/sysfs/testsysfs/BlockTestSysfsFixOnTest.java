@@ -1,0 +1,6 @@
+package io.jzram.sysfs.testsysfs;
+
+/** The selftest on a block device with the generic fix on. */
+@Flavour(block = true, genericFix = true)
+class BlockTestSysfsFixOnTest extends BlockTestSysfsSpec {
+}

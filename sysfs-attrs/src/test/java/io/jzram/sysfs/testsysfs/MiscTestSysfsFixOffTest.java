@@ -1,0 +1,6 @@
+package io.jzram.sysfs.testsysfs;
+
+/** The selftest on a misc device with the generic fix off. */
+@Flavour(block = false, genericFix = false)
+class MiscTestSysfsFixOffTest extends TestSysfsSpec {
+}

@@ -1,0 +1,6 @@
+package io.jzram.sysfs.testsysfs;
+
+/** The selftest on a misc device with the generic fix on. */
+@Flavour(block = false, genericFix = true)
+class MiscTestSysfsFixOnTest extends TestSysfsSpec {
+}
