@@ -99,15 +99,18 @@ final class BackingDev implements AutoCloseable {
     long allocBlock() {
         for (int w = 0; w < bitmap.length(); w++) {
             long word = bitmap.get(w);
-            while (word != -1L) {
-                int bit = Long.numberOfTrailingZeros(~word);
+            for (;;) {
+                long free = ~word;
+                if (w == 0) {
+                    free &= ~1L; // block 0 is never handed out
+                }
+                if (free == 0) {
+                    break;
+                }
+                int bit = Long.numberOfTrailingZeros(free);
                 long idx = ((long) w << 6) + bit;
                 if (idx >= nrPages) {
                     break;
-                }
-                if (idx == 0) {
-                    word |= 1L; // block 0 is reserved
-                    continue;
                 }
                 long witness = bitmap.compareAndExchange(w, word, word | (1L << bit));
                 if (witness == word) {

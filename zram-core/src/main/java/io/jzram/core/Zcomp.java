@@ -15,6 +15,7 @@ import io.jzram.kernel.module.Module;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.bytes.internal.NativeBytesStore;
 
@@ -53,6 +54,7 @@ public final class Zcomp {
     private final int state;
     private final ZcompStrm[] streams;
     private final AtomicLong streamBytes = new AtomicLong();
+    private final LongAdder retries = new LongAdder();
     private final AtomicLong hostBytes;
     private volatile boolean destroyed;
 
@@ -229,7 +231,7 @@ public final class Zcomp {
      * @throws IllegalStateException on a destroyed compressor (a use after free in the kernel)
      */
     public ZcompStrm streamGet() {
-        int retries = 0;
+        int spins = 0;
         for (;;) {
             ZcompStrm s = streams[hotplug.currentCpu()];
             s.lock.lock();
@@ -237,10 +239,11 @@ public final class Zcomp {
                 return s;
             }
             s.lock.unlock();
+            retries.increment();
             if (destroyed) {
                 throw new IllegalStateException("stream of a destroyed " + config.backend().name() + " compressor");
             }
-            if (++retries > 64) {
+            if (++spins > 64) {
                 Thread.yield();
             } else {
                 Thread.onSpinWait();
@@ -282,6 +285,11 @@ public final class Zcomp {
     /** Off-heap bytes this compressor's streams hold now. */
     public long streamBytes() {
         return streamBytes.get();
+    }
+
+    /** How many times {@link #streamGet} found its CPU's stream freed and retried. */
+    public long streamGetRetries() {
+        return retries.sum();
     }
 
     /** Streams that have their buffers (one per CPU at or above the prepare state). */

@@ -1530,7 +1530,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
             ByteBuffer page = scratch.get();
             readLocked(m, chunk, b, f, page, 0);
             if (src == null) {
-                fill(page, 0, in, n, 0L);
+                fill(page, in, in, n, 0L);
             } else {
                 page.put(in, src, srcOff, n);
             }
