@@ -626,6 +626,11 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
         }
     }
 
+    /** The current meta (table + pool), for tests in this package; null while uninitialised (UPSTREAM). */
+    ZramMeta currentMeta() {
+        return meta;
+    }
+
     /** The compressor of a priority while initialised (null otherwise). */
     public Zcomp compressor(int priority) {
         return comps[priority];
