@@ -41,6 +41,7 @@ class ZramDifferentialTest {
         final SplittableRandom rnd;
         final Map<Op, Integer> counts = new EnumMap<>(Op.class);
         long bytesVerified;
+        Runnable beforeOp = () -> { };
 
         Worker(ZramDevice dev, long base, long size, long seed) {
             this.dev = dev;
@@ -53,6 +54,7 @@ class ZramDifferentialTest {
             long size = model.bytes.length;
             int pages = (int) (size / PAGE);
             for (int i = 0; i < ops; i++) {
+                beforeOp.run();
                 Op op = Op.values()[rnd.nextInt(Op.values().length)];
                 counts.merge(op, 1, Integer::sum);
                 switch (op) {
@@ -178,10 +180,22 @@ class ZramDifferentialTest {
             CountDownLatch start = new CountDownLatch(1);
             List<Thread> ts = new ArrayList<>();
             for (Worker w : workers) {
+                int cpu = 1 + ts.size() % (mc.hotplug.nrCpus() - 1);
+                w.beforeOp = () -> { // back onto its CPU whenever that is up again
+                    if (mc.hotplug.isActive(cpu) && mc.hotplug.currentCpu() != cpu) {
+                        try {
+                            mc.hotplug.placement().pinCurrentThread(cpu);
+                        } catch (io.jzram.kernel.ErrnoException e) {
+                            // went down in between
+                        }
+                    }
+                };
                 Thread th = new Thread(() -> {
                     try {
+                        // pinned to a CPU the storm takes down: the writer migrates mid-I/O
+                        mc.hotplug.placement().pinCurrentThread(cpu);
                         start.await();
-                        w.run(2500);
+                        w.run(8000);
                     } catch (Throwable e) {
                         failures.add(e);
                     }
@@ -196,8 +210,12 @@ class ZramDifferentialTest {
                 th.join();
             }
             HotplugStorm.Report r = storm.stop();
-            System.out.printf("storm seed %d: %d toggles (%d up, %d down, failures %s) during %d ms of I/O; migrations %d%n", seed,
-                    r.toggles(), r.ups(), r.downs(), r.failures(), (System.nanoTime() - t0) / 1_000_000, mc.hotplug.placement().migrations());
+            System.out.printf("storm seed %d: %d toggles (%d up, %d down, failures %s) during %d ms of I/O; migrations %d, stream-get retries %d%n",
+                    seed, r.toggles(), r.ups(), r.downs(), r.failures(), (System.nanoTime() - t0) / 1_000_000,
+                    mc.hotplug.placement().migrations(), dev.compressor(ZramDevice.PRIMARY_COMP).streamGetRetries());
+            for (Worker w : workers) {
+                System.out.printf("  %s: %s, %d bytes verified%n", "worker@" + w.base, w.counts, w.bytesVerified);
+            }
             assertThat(failures).as("worker failures").isEmpty();
             assertThat(r.toggles()).as("the storm toggled CPUs").isPositive();
             checkCounters(dev, workers);
