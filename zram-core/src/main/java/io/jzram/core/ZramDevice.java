@@ -1,6 +1,7 @@
 package io.jzram.core;
 
 import io.jzram.core.backend.ZcompBackend;
+import io.jzram.core.backend.ZcompBackends;
 import io.jzram.core.backend.ZcompParams;
 import io.jzram.core.zsmalloc.SizeClassTable;
 import io.jzram.core.zsmalloc.ZsMapping;
@@ -908,6 +909,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
                         hi = a.hi() + 1;
                         scanForWriteback(m, mode, lo, hi, ctl);
                     }
+                    hook(ZramHook.POST_PROCESSING);
                     writebackSlots(m, bd, ctl);
                 } finally {
                     releaseAll(m, ctl);
@@ -1087,6 +1089,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
                 PpCtl ctl = new PpCtl();
                 try {
                     scanForRecompress(m, r.type() == null ? 0 : r.type().mode(), prioMax, ctl);
+                    hook(ZramHook.POST_PROCESSING);
                     ByteBuffer page = ByteBuffer.allocateDirect(PAGE_SIZE);
                     long[] remaining = {r.maxPages()};
                     long done = 0;
@@ -1855,7 +1858,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
         private boolean lockdep;
         private LongSupplier clock;
         private ResetVariant resetVariant = ResetVariant.UPSTREAM;
-        private io.jzram.core.backend.ZcompBackends backends;
+        private ZcompBackends backends;
 
         private Builder() {
         }
@@ -1950,7 +1953,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
         }
 
         /** The compression backends (default: the built-in ones that work here). */
-        public Builder backends(io.jzram.core.backend.ZcompBackends backends) {
+        public Builder backends(ZcompBackends backends) {
             this.backends = Objects.requireNonNull(backends);
             return this;
         }

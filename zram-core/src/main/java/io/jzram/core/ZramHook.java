@@ -12,6 +12,8 @@ public enum ZramHook {
     DISKSIZE_LOCKED,
     /** disksize store: meta and compressors allocated, not yet published; init_lock held. */
     DISKSIZE_ALLOCATED,
+    /** writeback or recompress: slots selected, pp_in_progress set, init_lock held for reading. */
+    POST_PROCESSING,
     /** reset ({@link ResetVariant#UPSTREAM}): init_lock held for writing, nothing freed yet. */
     RESET_LOCKED,
     /**

@@ -8,6 +8,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the zsmalloc pool of one initialisation of a device, plus the queue usage reference through
  * which every request reaches them (see {@link PercpuRef}): freeing kills and drains it first, so
  * no request can touch the pool's memory after it has been given back.
+ *
+ * <p>Immutable apart from the flags; made and freed under the device's init_lock (except by the
+ * {@link ResetVariant#PRE_5_16} reset, which frees it without the lock, as 5.15 did).
  */
 final class ZramMeta {
     final long disksize;

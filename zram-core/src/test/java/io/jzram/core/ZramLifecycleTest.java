@@ -269,6 +269,47 @@ class ZramLifecycleTest {
     }
 
     @Test
+    void postProcessingRunsOneAtATime() throws Exception {
+        try (Machine mc = new Machine(2)) {
+            Path file = tmp.resolve("backing");
+            Files.write(file, new byte[16 * 4096]);
+            ZramDevice d = mc.device("zram0");
+            d.setRecompAlgorithm(1, "zstd");
+            d.setBackingDev(file);
+            d.initialise(1 << 20);
+            d.write(0, ByteBuffer.wrap(PageGen.TEXT.bytes(new java.util.SplittableRandom(1), 4096)));
+            java.util.List<Errno> seen = new java.util.ArrayList<>();
+            d.setHook(ZramHook.POST_PROCESSING, dev -> {
+                Thread other = new Thread(() -> {
+                    for (Runnable r : new Runnable[] {() -> dev.recompress(RecompressRequest.all()), () -> dev.writeback(WritebackType.HUGE)}) {
+                        try {
+                            r.run();
+                            seen.add(null);
+                        } catch (io.jzram.kernel.ErrnoException e) {
+                            seen.add(e.errno());
+                        }
+                    }
+                });
+                other.start();
+                try {
+                    other.join();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            d.writeback(WritebackRequest.pageIndex(0));
+            assertThat(seen).containsExactly(Errno.EAGAIN, Errno.EAGAIN);
+            assertThat(d.slotFlags(0)).containsExactly("wb");
+            seen.clear();
+            d.write(0, ByteBuffer.wrap(PageGen.TEXT.bytes(new java.util.SplittableRandom(1), 4096)));
+            d.recompress(RecompressRequest.all());
+            assertThat(seen).containsExactly(Errno.EAGAIN, Errno.EAGAIN);
+            d.setHook(ZramHook.POST_PROCESSING, null);
+            d.writeback(WritebackType.HUGE); // free again
+        }
+    }
+
+    @Test
     void openClaimAndReset() throws Exception {
         try (Machine mc = new Machine(2)) {
             ZramDevice d = mc.device("zram0", 1 << 20, "lz4");
