@@ -168,6 +168,7 @@ class ZramDifferentialTest {
     @ValueSource(longs = {11, 12})
     void writersOnDisjointRangesDuringAHotplugStorm(long seed) throws Exception {
         int threads = 3;
+        long nativeBefore = Machine.chronicleNativeBytes();
         try (Machine mc = new Machine(4)) {
             long region = 1L << 21; // 512 pages each
             ZramDevice dev = mc.device("zram0", region * threads + 5 * PAGE, "lz4");
@@ -232,6 +233,7 @@ class ZramDifferentialTest {
             assertThat(mc.host.streamBytes()).isEqualTo((long) prepared * ZcompStrm.BYTES);
             dev.reset();
             assertThat(mc.host.streamBytes()).as("streams after reset").isZero();
+            assertThat(Machine.chronicleNativeBytes()).as("native memory after reset").isEqualTo(nativeBefore);
             assertThat(mc.splats().clean()).as(mc.splats().describe()).isTrue();
         }
     }
