@@ -27,7 +27,7 @@ public final class EmbeddingExample {
             byte[] text = "hello, compressed world! ".repeat(200).getBytes(StandardCharsets.US_ASCII);
             ByteBuffer page = ByteBuffer.allocateDirect(4096).put(text, 0, 4096).flip();
             for (long i = 0; i < 1000; i++) {
-                dev.write(i * 4096, page.duplicate());            // 4 KiB-aligned: the fast path
+                dev.write(i * 4096, page.clear());                // 4 KiB-aligned: the fast path
             }
             dev.write(5000L * 4096, ByteBuffer.allocate(4096));   // a zero page costs no memory
             dev.write(7 * 4096 + 100, ByteBuffer.wrap(text, 0, 10)); // any byte range works too
