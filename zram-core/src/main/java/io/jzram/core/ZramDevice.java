@@ -835,10 +835,12 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
         if (ageSeconds < 0) {
             throw new ErrnoException(Errno.EINVAL, "negative age");
         }
-        markIdle(host.now() - ageSeconds * 1_000_000_000L, false);
+        long ageNanos = ageSeconds > Long.MAX_VALUE / 1_000_000_000L ? Long.MAX_VALUE : ageSeconds * 1_000_000_000L;
+        markIdle(ageNanos, false);
     }
 
-    private void markIdle(long cutoff, boolean all) {
+    /** mark_idle(): idle = accessed before the cutoff (now - age), i.e. not accessed for more than {@code ageNanos}. */
+    private void markIdle(long ageNanos, boolean all) {
         initLock.readLock();
         try {
             if (!isInitialised()) {
@@ -846,6 +848,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
             }
             ZramMeta m = meta;
             SlotTable t = m.table;
+            long now = host.now();
             for (long index = 0; index < m.nrPages; index++) {
                 long[] chunk = t.chunkOrNull(index);
                 if (chunk == null) {
@@ -855,7 +858,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
                 int b = SlotTable.base(index);
                 long f = SlotTable.lock(chunk, b);
                 if (SlotTable.allocated(f) && (f & (SlotTable.WB | SlotTable.SAME)) == 0) {
-                    boolean idle = all || cutoff - SlotTable.acTime(chunk, b) > 0;
+                    boolean idle = all || now - SlotTable.acTime(chunk, b) > ageNanos;
                     f = idle ? f | SlotTable.IDLE : f & ~SlotTable.IDLE;
                 }
                 SlotTable.unlock(chunk, b, f);

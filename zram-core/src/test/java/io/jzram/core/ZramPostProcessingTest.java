@@ -69,6 +69,12 @@ class ZramPostProcessingTest {
             d.read(3 * PAGE + 17, ByteBuffer.allocate(10));
             assertThat(d.slotFlags(3)).as("a partial read counts as access").doesNotContain("idle");
             expect(Errno.EINVAL, () -> d.markIdle(-1));
+            d.markIdle(Long.MAX_VALUE);
+            assertThat(d.slotFlags(0)).as("nothing is that old").doesNotContain("idle");
+            d.markIdle(0);
+            clock.addAndGet(1);
+            d.markIdle(0);
+            assertThat(d.slotFlags(0)).as("everything accessed before now").contains("idle");
         }
     }
 
