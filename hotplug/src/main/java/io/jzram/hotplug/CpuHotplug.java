@@ -212,19 +212,27 @@ public final class CpuHotplug {
         if (state < CpuhpState.OFFLINE || state > CpuhpState.ONLINE) {
             throw new ErrnoException(Errno.EINVAL, "state " + state + " is outside 0.." + CpuhpState.ONLINE);
         }
-        if (state <= CpuhpState.BRINGUP_CPU && st.state > CpuhpState.BRINGUP_CPU) {
-            throw new ErrnoException(Errno.EINVAL, "cannot fail PREPARE state " + state + " on online cpu" + cpu);
-        }
-        stateMutex.lock();
+        // Checked and armed under the hotplug lock: a CPU half way down (state already below
+        // BRINGUP, dead callbacks still to run) must not get a PREPARE state armed, or its dead
+        // callback would be the one to "fail" and the teardown would be skipped.
+        cpusReadLock();
         try {
-            Step sp = steps[state];
-            if (!sp.hasCallbacks() && state != CpuhpState.BRINGUP_CPU) {
-                throw new ErrnoException(Errno.EINVAL, "state " + state + " has no callbacks to fail");
+            if (state <= CpuhpState.BRINGUP_CPU && st.state > CpuhpState.BRINGUP_CPU) {
+                throw new ErrnoException(Errno.EINVAL, "cannot fail PREPARE state " + state + " on online cpu" + cpu);
             }
+            stateMutex.lock();
+            try {
+                Step sp = steps[state];
+                if (!sp.hasCallbacks() && state != CpuhpState.BRINGUP_CPU) {
+                    throw new ErrnoException(Errno.EINVAL, "state " + state + " has no callbacks to fail");
+                }
+            } finally {
+                stateMutex.unlock();
+            }
+            st.fail = state;
         } finally {
-            stateMutex.unlock();
+            cpusReadUnlock();
         }
-        st.fail = state;
     }
 
     private int checkCpu(int cpu) {
