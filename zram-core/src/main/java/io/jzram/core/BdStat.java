@@ -1,0 +1,13 @@
+package io.jzram.core;
+
+/**
+ * {@code /sys/block/zramN/bd_stat}, in 4 KiB units: blocks of the backing file in use, pages read
+ * back from it, pages written to it.
+ */
+public record BdStat(long bdCount, long bdReads, long bdWrites) {
+
+    /** The line as the kernel prints it: {@code %8llu %8llu %8llu\n}. */
+    public String sysfsLine() {
+        return String.format("%8d %8d %8d", bdCount, bdReads, bdWrites) + "\n";
+    }
+}

@@ -1,0 +1,14 @@
+package io.jzram.core;
+
+/**
+ * {@code /sys/block/zramN/io_stat}: failed reads and writes (I/O errors zram returned) and slot
+ * frees (discard, write-zeroes, swap free notifications). The kernel prints a retired
+ * {@code invalid_io} column as a literal 0 between the second and third value.
+ */
+public record IoStat(long failedReads, long failedWrites, long notifyFree) {
+
+    /** The line as the kernel prints it: {@code %8llu %8llu 0 %8llu\n}. */
+    public String sysfsLine() {
+        return String.format("%8d %8d 0 %8d", failedReads, failedWrites, notifyFree) + "\n";
+    }
+}

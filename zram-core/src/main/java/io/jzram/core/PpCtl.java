@@ -1,0 +1,52 @@
+package io.jzram.core;
+
+import java.util.Arrays;
+
+/**
+ * Post-processing selection ({@code struct zram_pp_ctl} of zram_drv.c, 6.12+): the slots a
+ * writeback or recompression scan picked, in buckets by object size ({@code PP_BUCKET_SIZE_RANGE}
+ * = 64 bytes, so 65 buckets), taken biggest bucket first and, inside a bucket, last placed first
+ * (the kernel adds to the head of each bucket's list). A placed slot carries
+ * {@link SlotTable#PP_SLOT}; whoever takes it clears that flag under the slot lock when done.
+ *
+ * <p>Used by one post-processing run at a time (the device's pp_in_progress); not thread-safe.
+ */
+final class PpCtl {
+    static final int BUCKET_RANGE = 64;
+    static final int BUCKETS = SlotTable.PAGE_SIZE / BUCKET_RANGE + 1;
+
+    private final long[][] buckets = new long[BUCKETS][];
+    private final int[] counts = new int[BUCKETS];
+    private int top = -1;
+    private long size;
+
+    /** place_pp_slot(): the caller has set PP_SLOT on the slot. */
+    void place(long index, int objSize) {
+        int b = Math.min(BUCKETS - 1, objSize / BUCKET_RANGE);
+        long[] list = buckets[b];
+        if (list == null) {
+            list = buckets[b] = new long[16];
+        } else if (counts[b] == list.length) {
+            list = buckets[b] = Arrays.copyOf(list, list.length * 2);
+        }
+        list[counts[b]++] = index;
+        top = Math.max(top, b);
+        size++;
+    }
+
+    /** select_pp_slot() + taking it off its list: the next slot, or -1. */
+    long take() {
+        while (top >= 0 && counts[top] == 0) {
+            top--;
+        }
+        if (top < 0) {
+            return -1;
+        }
+        size--;
+        return buckets[top][--counts[top]];
+    }
+
+    long size() {
+        return size;
+    }
+}

@@ -1,0 +1,132 @@
+package io.jzram.core;
+
+import io.jzram.core.backend.ZcompBackends;
+import io.jzram.hotplug.CpuHotplug;
+import io.jzram.kernel.Kernel;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * What zram devices share on one emulated machine: the file-scope state of
+ * drivers/block/zram/zram_drv.c and zcomp.c that is not per device ({@code default_compressor},
+ * the {@code backends[]} list, the CPU-hotplug machine the compressors register with) plus the
+ * emulator's own: the clock behind access times and a counter of the off-heap bytes every
+ * compressor's streams hold (so a test or the storm can prove that nothing leaked).
+ *
+ * <p>The zram module's init registers the {@code block/zram:prepare} state
+ * ({@link Zcomp#setupState}) before it creates a host's devices; a host does not own the state.
+ * Immutable apart from the counter; thread-safe.
+ */
+public final class ZramHost {
+    private final CpuHotplug hotplug;
+    private final ZcompBackends backends;
+    private final String defaultCompressor;
+    private final LongSupplier clock;
+    private final boolean systemClock;
+    private final ResetVariant resetVariant;
+    private final AtomicLong streamBytes = new AtomicLong();
+
+    private ZramHost(Builder b) {
+        this.hotplug = b.hotplug;
+        this.backends = b.backends != null ? b.backends : ZcompBackends.builtin();
+        this.defaultCompressor = b.defaultCompressor != null ? b.defaultCompressor : backends.defaultBackend().name();
+        this.backends.get(defaultCompressor); // EINVAL if not available
+        this.clock = b.clock != null ? b.clock : System::nanoTime;
+        this.systemClock = b.clock == null;
+        this.resetVariant = b.resetVariant;
+    }
+
+    /** A host on {@code hotplug}'s machine with the built-in backends and the defaults. */
+    public static ZramHost of(CpuHotplug hotplug) {
+        return builder(hotplug).build();
+    }
+
+    public static Builder builder(CpuHotplug hotplug) {
+        return new Builder(hotplug);
+    }
+
+    /** Builds a host. */
+    public static final class Builder {
+        private final CpuHotplug hotplug;
+        private ZcompBackends backends;
+        private String defaultCompressor;
+        private LongSupplier clock;
+        private ResetVariant resetVariant = ResetVariant.UPSTREAM;
+
+        private Builder(CpuHotplug hotplug) {
+            this.hotplug = Objects.requireNonNull(hotplug, "hotplug");
+        }
+
+        /** The compression backends (default: {@link ZcompBackends#builtin()}). */
+        public Builder backends(ZcompBackends backends) {
+            this.backends = Objects.requireNonNull(backends);
+            return this;
+        }
+
+        /** CONFIG_ZRAM_DEF_COMP (default: {@link ZcompBackends#defaultBackend()}, lz4 here). */
+        public Builder defaultCompressor(String name) {
+            this.defaultCompressor = Objects.requireNonNull(name);
+            return this;
+        }
+
+        /**
+         * The clock of access times ({@code ktime_get_boottime()}), in nanoseconds. Default
+         * {@link System#nanoTime()}; tests of idle marking by age pass one they can advance.
+         */
+        public Builder clock(LongSupplier nanos) {
+            this.clock = Objects.requireNonNull(nanos);
+            return this;
+        }
+
+        /** The reset behaviour new devices start with (default {@link ResetVariant#UPSTREAM}). */
+        public Builder resetVariant(ResetVariant variant) {
+            this.resetVariant = Objects.requireNonNull(variant);
+            return this;
+        }
+
+        public ZramHost build() {
+            return new ZramHost(this);
+        }
+    }
+
+    public CpuHotplug hotplug() {
+        return hotplug;
+    }
+
+    public Kernel kernel() {
+        return hotplug.kernel();
+    }
+
+    public ZcompBackends backends() {
+        return backends;
+    }
+
+    /** The algorithm a new or reset device starts with. */
+    public String defaultCompressor() {
+        return defaultCompressor;
+    }
+
+    public ResetVariant resetVariant() {
+        return resetVariant;
+    }
+
+    /** Now, on the access-time clock. */
+    public long now() {
+        return clock.getAsLong();
+    }
+
+    /** Now on the access-time clock, reusing {@code systemNanos} when the clock is the system one. */
+    long now(long systemNanos) {
+        return systemClock ? systemNanos : clock.getAsLong();
+    }
+
+    /** Off-heap bytes held by the streams of every compressor created on this host and not yet freed. */
+    public long streamBytes() {
+        return streamBytes.get();
+    }
+
+    AtomicLong streamBytesCounter() {
+        return streamBytes;
+    }
+}
