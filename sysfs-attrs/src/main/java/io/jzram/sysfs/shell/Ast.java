@@ -48,8 +48,8 @@ final class Ast {
     record Assignment(String name, Word value) {
     }
 
-    /** NAME=value... word... with redirections. */
-    record Simple(List<Assignment> assignments, List<Word> words, List<Redir> redirs) implements Command {
+    /** NAME=value... word... with redirections; {@code lineOffset}: its line within the statement's text. */
+    record Simple(List<Assignment> assignments, List<Word> words, List<Redir> redirs, int lineOffset) implements Command {
     }
 
     /** for NAME in WORDS; do LIST; done (redirections of the loop itself are not supported). */

@@ -585,8 +585,10 @@ final class Commands {
         return status;
     }
 
-    /** grep [-nvcqiEF] PATTERN [FILE...]: basic regular expressions by default (\| \( \) \{ \} \+ \?). */
+    /** grep [-nvcqiEF] [-A N] [-B N] [-C N] PATTERN [FILE...]: basic regular expressions by default (\| \( \) \{ \} \+ \?). */
     static int grep(Ctx c) {
+        int after = 0;
+        int before = 0;
         boolean num = false;
         boolean invert = false;
         boolean count = false;
@@ -601,6 +603,23 @@ final class Commands {
             if (pattern == null && a.startsWith("-") && a.length() > 1) {
                 if (a.equals("-e")) {
                     pattern = i + 1 < c.argv.size() ? c.argv.get(++i) : "";
+                    continue;
+                }
+                if (a.matches("-[ABC]\\d*")) {
+                    String v = a.length() > 2 ? a.substring(2) : i + 1 < c.argv.size() ? c.argv.get(++i) : "";
+                    int n;
+                    try {
+                        n = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        c.err("grep: " + v + ": invalid context length argument");
+                        return 2;
+                    }
+                    if (a.charAt(1) != 'B') {
+                        after = n;
+                    }
+                    if (a.charAt(1) != 'A') {
+                        before = n;
+                    }
                     continue;
                 }
                 for (char f : a.substring(1).toCharArray()) {
@@ -657,20 +676,30 @@ final class Commands {
             int nlines = text.endsWith("\n") ? lines.length - 1 : lines.length;
             long matches = 0;
             StringBuilder sb = new StringBuilder();
+            int lastShown = -1;
+            int afterLeft = 0;
             for (int k = 0; k < nlines; k++) {
                 boolean hit = re.matcher(lines[k]).find() != invert;
                 if (!hit) {
+                    if (afterLeft > 0 && !count && !quiet) {
+                        appendLine(sb, files.size() > 1 ? f : null, num ? k + 1 : -1, '-', lines[k]);
+                        lastShown = k;
+                        afterLeft--;
+                    }
                     continue;
                 }
                 matches++;
                 if (!count && !quiet) {
-                    if (files.size() > 1) {
-                        sb.append(f).append(':');
+                    int from = Math.max(lastShown + 1, k - before);
+                    if ((before > 0 || after > 0) && lastShown >= 0 && from > lastShown + 1) {
+                        sb.append("--\n");
                     }
-                    if (num) {
-                        sb.append(k + 1).append(':');
+                    for (int j = from; j < k; j++) {
+                        appendLine(sb, files.size() > 1 ? f : null, num ? j + 1 : -1, '-', lines[j]);
                     }
-                    sb.append(lines[k]).append('\n');
+                    appendLine(sb, files.size() > 1 ? f : null, num ? k + 1 : -1, ':', lines[k]);
+                    lastShown = k;
+                    afterLeft = after;
                 }
             }
             if (count && !quiet) {
@@ -680,6 +709,16 @@ final class Commands {
             c.out.writeAll(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
         }
         return status == 2 && !(quiet && any) ? 2 : any ? 0 : 1;
+    }
+
+    private static void appendLine(StringBuilder sb, String file, int lineNo, char sep, String text) {
+        if (file != null) {
+            sb.append(file).append(sep);
+        }
+        if (lineNo >= 0) {
+            sb.append(lineNo).append(sep);
+        }
+        sb.append(text).append('\n');
     }
 
     /** POSIX basic regular expression to java.util.regex. */

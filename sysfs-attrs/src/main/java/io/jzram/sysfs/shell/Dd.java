@@ -31,7 +31,10 @@ final class Dd {
     static long parseSize(String s) {
         if (s.contains("x") && !s.startsWith("0x")) {
             long p = 1;
-            for (String part : s.split("x")) {
+            for (String part : s.split("x", -1)) {
+                if (part.isEmpty()) {
+                    throw new NumberFormatException(s);
+                }
                 p = Math.multiplyExact(p, parseSize(part));
             }
             return p;

@@ -30,7 +30,7 @@ final class Parser {
         }
     }
 
-    private record Token(String op, Ast.Word word) {
+    private record Token(String op, Ast.Word word, int line) {
         boolean isOp(String o) {
             return op != null && op.equals(o);
         }
@@ -44,16 +44,17 @@ final class Parser {
         }
     }
 
-    private final List<Token> tokens;
+    private List<Token> tokens;
     private int pos;
+    private int curLine;
 
-    private Parser(List<Token> tokens) {
-        this.tokens = tokens;
+    private Parser() {
     }
 
     /** Parses a whole input (one line, or several joined with '\n' for a loop). */
     static Ast.Seq parse(String text) {
-        Parser p = new Parser(tokenize(text));
+        Parser p = new Parser();
+        p.tokens = p.tokenize(text);
         Ast.Seq seq = p.list(false);
         if (p.pos < p.tokens.size()) {
             throw new SyntaxError("syntax error near unexpected token `" + p.tokens.get(p.pos).show() + "'");
@@ -63,14 +64,19 @@ final class Parser {
 
     // ---------------------------------------------------------------- tokens
 
-    private static List<Token> tokenize(String s) {
+    private Token tok(String op, Ast.Word word) {
+        return new Token(op, word, curLine);
+    }
+
+    private List<Token> tokenize(String s) {
         List<Token> out = new ArrayList<>();
         int i = 0;
         int n = s.length();
         while (i < n) {
             char c = s.charAt(i);
             if (c == '\n') {
-                out.add(new Token(";", null));
+                out.add(tok(";", null));
+                curLine++;
                 i++;
                 continue;
             }
@@ -97,29 +103,32 @@ final class Parser {
             }
             if (c == '&') {
                 if (i + 1 < n && s.charAt(i + 1) == '&') {
-                    out.add(new Token("&&", null));
+                    out.add(tok("&&", null));
                     i += 2;
                 } else if (i + 1 < n && s.charAt(i + 1) == '>') {
-                    out.add(new Token("&>", null));
+                    out.add(tok("&>", null));
                     i += 2;
                 } else {
-                    out.add(new Token("&", null));
+                    out.add(tok("&", null));
                     i++;
                 }
                 continue;
             }
             if (c == '|') {
                 if (i + 1 < n && s.charAt(i + 1) == '|') {
-                    out.add(new Token("||", null));
+                    out.add(tok("||", null));
                     i += 2;
                 } else {
-                    out.add(new Token("|", null));
+                    out.add(tok("|", null));
                     i++;
                 }
                 continue;
             }
             if (c == ';') {
-                out.add(new Token(";", null));
+                if (i + 1 < n && s.charAt(i + 1) == ';') {
+                    throw new SyntaxError("syntax error near unexpected token `;;'");
+                }
+                out.add(tok(";", null));
                 i++;
                 continue;
             }
@@ -131,22 +140,22 @@ final class Parser {
         return out;
     }
 
-    private static int redirOp(String s, int i, int fd, List<Token> out) {
+    private int redirOp(String s, int i, int fd, List<Token> out) {
         int n = s.length();
         char c = s.charAt(i);
         if (c == '<') {
-            out.add(new Token("<" + fd, null));
+            out.add(tok("<" + fd, null));
             return i + 1;
         }
         if (i + 1 < n && s.charAt(i + 1) == '>') {
-            out.add(new Token(">>" + fd, null));
+            out.add(tok(">>" + fd, null));
             return i + 2;
         }
         if (i + 2 < n && s.charAt(i + 1) == '&' && Character.isDigit(s.charAt(i + 2))) {
-            out.add(new Token(">&" + fd + ":" + (s.charAt(i + 2) - '0'), null));
+            out.add(tok(">&" + fd + ":" + (s.charAt(i + 2) - '0'), null));
             return i + 3;
         }
-        out.add(new Token(">" + fd, null));
+        out.add(tok(">" + fd, null));
         return i + 1;
     }
 
@@ -155,7 +164,7 @@ final class Parser {
                 || c == '(' || c == ')';
     }
 
-    private static int word(String s, int i, List<Token> out) {
+    private int word(String s, int i, List<Token> out) {
         List<Ast.Part> parts = new ArrayList<>();
         StringBuilder lit = new StringBuilder();
         int n = s.length();
@@ -176,6 +185,7 @@ final class Parser {
                 }
                 flush(parts, lit, false);
                 parts.add(new Ast.Part(s.substring(i + 1, end), false, true));
+                curLine += (int) s.substring(i + 1, end).chars().filter(ch -> ch == '\n').count();
                 i = end + 1;
             } else if (c == '"') {
                 flush(parts, lit, false);
@@ -200,11 +210,11 @@ final class Parser {
         if (parts.isEmpty()) {
             parts.add(new Ast.Part("", false, true));
         }
-        out.add(new Token(null, new Ast.Word(parts)));
+        out.add(tok(null, new Ast.Word(parts)));
         return i;
     }
 
-    private static int doubleQuoted(String s, int i, List<Ast.Part> parts) {
+    private int doubleQuoted(String s, int i, List<Ast.Part> parts) {
         StringBuilder lit = new StringBuilder();
         int n = s.length();
         boolean any = false;
@@ -215,6 +225,9 @@ final class Parser {
             char c = s.charAt(i);
             if (c == '"') {
                 break;
+            }
+            if (c == '\n') {
+                curLine++;
             }
             if (c == '\\' && i + 1 < n && "\\\"$`\n".indexOf(s.charAt(i + 1)) >= 0) {
                 if (s.charAt(i + 1) != '\n') {
@@ -359,6 +372,7 @@ final class Parser {
 
     private Ast.Command command() {
         Token t = peek();
+        int line = t == null ? 0 : t.line();
         if (t != null && t.isWord("for")) {
             return forLoop();
         }
@@ -419,7 +433,7 @@ final class Parser {
             Token bad = peek();
             throw new SyntaxError("syntax error near unexpected token `" + (bad == null ? "newline" : bad.show()) + "'");
         }
-        return new Ast.Simple(assigns, words, redirs);
+        return new Ast.Simple(assigns, words, redirs, line);
     }
 
     private Ast.Command forLoop() {

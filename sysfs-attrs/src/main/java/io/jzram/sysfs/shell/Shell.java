@@ -342,6 +342,7 @@ public final class Shell {
             return status;
         }
         Ast.Simple s = (Ast.Simple) cmd;
+        atLine += s.lineOffset();
         List<String> argv = expand(s.words());
         for (Ast.Assignment a : s.assignments()) {
             vars.put(a.name(), String.join(" ", expandWord(a.value(), false)));

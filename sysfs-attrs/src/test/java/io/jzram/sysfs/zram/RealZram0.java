@@ -20,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * classes of this JVM, which a file lock cannot tell apart), and {@link #close()} always leaves
  * zram0 reset.
  */
-final class RealZram0 implements AutoCloseable {
+public final class RealZram0 implements AutoCloseable {
 
     static final String LOCK_FILE = "/tmp/jzram-real-zram0.lock";
     static final Path SYS = Path.of("/sys/block/zram0");
@@ -36,7 +36,7 @@ final class RealZram0 implements AutoCloseable {
     }
 
     /** Why zram0 cannot be used here, or empty when it can. */
-    static Optional<String> unusableReason() {
+    public static Optional<String> unusableReason() {
         if (!Files.isDirectory(SYS)) {
             return Optional.of("no /sys/block/zram0 on this machine (zram not built in or loaded)");
         }
@@ -54,7 +54,7 @@ final class RealZram0 implements AutoCloseable {
     }
 
     /** Takes the locks (waiting for other users), then checks zram0 is unused; empty if it is not. */
-    static Optional<RealZram0> acquire() throws IOException {
+    public static Optional<RealZram0> acquire() throws IOException {
         JVM_LOCK.lock();
         FileChannel ch = null;
         try {
