@@ -35,7 +35,7 @@ public final class ShellCommand implements Callable<Integer> {
     @Option(names = "--cpus", description = "virtual CPUs (default: ${DEFAULT-VALUE})", defaultValue = "4")
     int cpus;
 
-    @Option(names = "--fixes", description = "zram fix set of the machine: none, seed, upstream, all (default: ${DEFAULT-VALUE})",
+    @Option(names = "--fixes", description = "zram fix set of the machine: none, seed, upstream, all, patch11 (default: ${DEFAULT-VALUE})",
             defaultValue = "upstream")
     String fixes;
 
@@ -72,7 +72,7 @@ public final class ShellCommand implements Callable<Integer> {
         try {
             f = ZramFixes.parse(fixes);
         } catch (ErrnoException e) {
-            System.err.println("jzram sh: --fixes " + fixes + ": expected none, seed, upstream or all");
+            System.err.println("jzram sh: --fixes " + fixes + ": expected none, seed, upstream, all or patch11");
             return 2;
         }
         ZramKconfig k = switch (kconfig) {
