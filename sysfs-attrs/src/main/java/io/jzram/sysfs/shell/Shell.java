@@ -1,6 +1,5 @@
 package io.jzram.sysfs.shell;
 
-import io.jzram.kernel.Errno;
 import io.jzram.kernel.ErrnoException;
 import io.jzram.kernel.module.KernelOops;
 import io.jzram.sysfs.Machine;
@@ -559,10 +558,5 @@ public final class Shell {
                 }
                 return v == null ? "" : v;
         }
-    }
-
-    /** Errno text for a message. */
-    static String text(Errno e) {
-        return e.text();
     }
 }
