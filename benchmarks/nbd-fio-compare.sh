@@ -67,6 +67,7 @@ run_fio() { # URI RW QD JOBS -> IOPS
   out=$(fio --name=cmp --ioengine=nbd --uri="$1" --rw="$2" --bs=4k --iodepth="$3" --numjobs="$4" \
     --size="$REGION" --offset_increment="$REGION" --buffer_compress_percentage=50 --refill_buffers \
     --time_based --runtime="$RUNTIME" --ramp_time=2 --group_reporting --output-format=terse --terse-version=3)
+  out=$(echo "$out" | grep '^3;')
   if [ "$2" = randread ]; then echo "$out" | awk -F';' '{printf "%d", $8}'; else echo "$out" | awk -F';' '{printf "%d", $49}'; fi
 }
 
