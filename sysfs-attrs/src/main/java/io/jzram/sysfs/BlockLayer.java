@@ -186,7 +186,7 @@ public final class BlockLayer {
             Attribute.ro("alignment_offset", (dev, buf) -> buf.emit("0\n")),
             Attribute.ro("discard_alignment", (dev, buf) -> buf.emit("0\n")),
             Attribute.ro("diskseq", (dev, buf) -> buf.emit(disk(dev).diskseq() + "\n")),
-            Attribute.ro("stat", (dev, buf) -> buf.emit(disk(dev).stats().statLine())),
+            Attribute.ro("stat", (dev, buf) -> buf.emit(disk(dev).statLine())),
             Attribute.ro("inflight", (dev, buf) -> buf.emit(disk(dev).stats().inflightLine()))));
 
     /** queue_attr_group (block/blk-sysfs.c), the limits part. */

@@ -39,6 +39,7 @@ public final class GenDisk {
     volatile Device device;
     volatile KObject queueDir;
     private volatile boolean readOnly;
+    private volatile java.util.function.Supplier<String> statSource;
 
     GenDisk(String name, int major, int firstMinor, BlockDevice driverDevice, QueueLimits limits, Module owner,
             Object privateData, long diskseq) {
@@ -96,6 +97,21 @@ public final class GenDisk {
 
     public DiskStats stats() {
         return stats;
+    }
+
+    /**
+     * A bio-based driver that accounts its own I/O ({@code bio_start_io_acct}/{@code bio_end_io_acct},
+     * as zram does, which also clears the counters on reset) shows its counters in the disk's
+     * {@code stat} file instead of the block layer's: {@code source} returns the whole line.
+     */
+    public void setStatSource(java.util.function.Supplier<String> source) {
+        this.statSource = source;
+    }
+
+    /** The {@code stat} file's line: the driver's counters when it accounts itself, else the block layer's. */
+    public String statLine() {
+        java.util.function.Supplier<String> s = statSource;
+        return s != null ? s.get() : stats.statLine();
     }
 
     /** The disk's device (disk_to_dev) once added. */

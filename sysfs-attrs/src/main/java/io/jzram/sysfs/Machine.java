@@ -14,6 +14,9 @@ import io.jzram.sysfs.kernfs.KernfsNode;
 import io.jzram.sysfs.kernfs.KernfsOpenFile;
 import io.jzram.sysfs.kernfs.KernfsRoot;
 import io.jzram.sysfs.testsysfs.TestSysfsModule;
+import io.jzram.sysfs.zram.ZramFixes;
+import io.jzram.sysfs.zram.ZramKconfig;
+import io.jzram.sysfs.zram.ZramModule;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -47,7 +50,8 @@ import java.util.Set;
  *
  * <p>Boot: the standard directories, /dev/zero and /dev/null, the CPU files, the kernfs failure
  * injection knobs under /sys/kernel/debug/kernfs, and the loadable modules that ship with it
- * ({@code test_sysfs}). {@link #close()} stops the watchdog; it does not unload modules.
+ * ({@code test_sysfs}, and {@code zram} with its default fix set and build configuration, see
+ * {@link #zram()}). {@link #close()} stops the watchdog; it does not unload modules.
  */
 public final class Machine implements AutoCloseable {
 
@@ -64,6 +68,7 @@ public final class Machine implements AutoCloseable {
     private final Mutex rtnlMutex;
     private final Mutex deviceHotplugLock;
     private final Random random;
+    private final ZramModule zram;
 
     private Machine(Builder b) {
         Kernel.Builder kb = Kernel.builder().release(b.release).lockdep(b.lockdep).hungTaskTimeout(b.hungTaskTimeout)
@@ -72,7 +77,7 @@ public final class Machine implements AutoCloseable {
         this.random = new Random(b.seed);
         this.hotplug = new CpuHotplug(kernel, b.cpus);
         this.sysfs = new Sysfs(kernel, random);
-        sysfs.kernfs().setOwnerReferenceFix(b.ownerReferenceFix);
+        sysfs.kernfs().setOwnerReferenceFix(b.ownerReferenceFix != null ? b.ownerReferenceFix : b.zramFixes.ownerReferences());
         sysfs.kernfs().failureInjection().setWaitTimeout(b.kernfsWaitTimeout);
         this.devtmpfs = new Devtmpfs();
         devtmpfs.create(new DevNode("null", DevNode.Kind.CHAR, 1, 3, 0666, CharDevice.nul()));
@@ -88,6 +93,7 @@ public final class Machine implements AutoCloseable {
         if (b.testSysfs) {
             TestSysfsModule.register(this);
         }
+        this.zram = b.zram ? ZramModule.register(this, b.zramFixes, b.zramKconfig) : null;
     }
 
     public static Builder builder() {
@@ -106,10 +112,13 @@ public final class Machine implements AutoCloseable {
         private boolean lockdep = true;
         private Duration hungTaskTimeout = Kernel.DEFAULT_HUNG_TASK_TIMEOUT;
         private int logCapacity = 1 << 16;
-        private boolean ownerReferenceFix;
+        private Boolean ownerReferenceFix;
         private Duration kernfsWaitTimeout = KernfsFailureInjection.DEFAULT_WAIT_TIMEOUT;
         private long seed = 1;
         private boolean testSysfs = true;
+        private boolean zram = true;
+        private ZramFixes zramFixes = ZramFixes.UPSTREAM;
+        private ZramKconfig zramKconfig = ZramKconfig.full();
 
         private Builder() {
         }
@@ -142,7 +151,10 @@ public final class Machine implements AutoCloseable {
             return this;
         }
 
-        /** The seed's generic sysfs fix (patch 09/12); off is the pre-fix kernel. */
+        /**
+         * The seed's generic sysfs fix (patch 09/12); off is the pre-fix kernel. Default: on when the
+         * zram default fix set includes the seed's ({@link #zramFixes}), else off.
+         */
         public Builder ownerReferenceFix(boolean on) {
             this.ownerReferenceFix = on;
             return this;
@@ -163,6 +175,24 @@ public final class Machine implements AutoCloseable {
         /** Whether the test_sysfs module is available to modprobe (default yes). */
         public Builder withTestSysfs(boolean available) {
             this.testSysfs = available;
+            return this;
+        }
+
+        /** Whether the zram module is available to modprobe (default yes). */
+        public Builder withZram(boolean available) {
+            this.zram = available;
+            return this;
+        }
+
+        /** The zram fix set a load without {@code fixes=} gets (default {@link ZramFixes#UPSTREAM}, as 6.18). */
+        public Builder zramFixes(ZramFixes fixes) {
+            this.zramFixes = java.util.Objects.requireNonNull(fixes);
+            return this;
+        }
+
+        /** The zram driver's build options (default {@link ZramKconfig#full()}). */
+        public Builder zramKconfig(ZramKconfig kconfig) {
+            this.zramKconfig = java.util.Objects.requireNonNull(kconfig);
             return this;
         }
 
@@ -226,6 +256,14 @@ public final class Machine implements AutoCloseable {
 
     public ModuleLoader modules() {
         return kernel.modules();
+    }
+
+    /** The zram module installed on this machine (IllegalStateException when built without it). */
+    public ZramModule zram() {
+        if (zram == null) {
+            throw new IllegalStateException("this machine was built without the zram module");
+        }
+        return zram;
     }
 
     /** rtnl_lock's mutex (net/core/rtnetlink.c), shared by every driver of the machine. */

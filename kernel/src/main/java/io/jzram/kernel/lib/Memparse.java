@@ -5,7 +5,9 @@ package io.jzram.kernel.lib;
  * no white space, wraps on overflow) followed by an optional size suffix K/M/G/T/P/E in either case,
  * each a further shift by 10; whatever follows is left for the caller. No digits parse as 0 with
  * {@code end} = 0, which is how zram's disksize_store (0 = EINVAL) and mem_limit_store
- * (nothing parsed = EINVAL) tell bad input apart.
+ * (nothing parsed = EINVAL) tell bad input apart, except that the suffix is looked at even then,
+ * as the kernel's switch on {@code *endptr} does: "p..." parses as 0 with {@code end} = 1 (the real
+ * 6.18 zram0 takes "priority=0" as a mem_limit of 0).
  */
 public final class Memparse {
 
@@ -26,7 +28,7 @@ public final class Memparse {
         int[] fix = Kstrtox.fixupRadix(s, 0, 0);
         Kstrtox.Parsed p = Kstrtox.parseInteger(s, fix[1], fix[0]);
         if (p.length() == 0) {
-            return new Result(0, 0); // simple_strtoull parsed nothing: endp stays at the start
+            return suffix(s, 0, 0); // simple_strtoull parsed nothing: endp stays at the start, the suffix is still read
         }
         return suffix(s, p.value(), fix[1] + p.length());
     }

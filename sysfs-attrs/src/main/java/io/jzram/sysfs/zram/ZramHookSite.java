@@ -1,0 +1,8 @@
+package io.jzram.sysfs.zram;
+
+/**
+ * Where a {@link ZramDriverHook} fired: the point, the driver instance (one per load) and the
+ * device concerned, or null at driver-wide points.
+ */
+public record ZramHookSite(ZramDriverHook point, ZramDriver driver, ZramDisk zram) {
+}
