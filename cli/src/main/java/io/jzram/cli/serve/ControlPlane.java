@@ -298,7 +298,8 @@ public final class ControlPlane implements AutoCloseable {
             machine.kernel().log().clear();
             ex.sendResponseHeaders(204, -1);
         } else {
-            text(ex, 200, machine.kernel().log().dmesg());
+            String log = machine.kernel().log().dmesg();
+            text(ex, 200, log.isEmpty() || log.endsWith("\n") ? log : log + "\n"); // dmesg ends every line
         }
     }
 

@@ -3,6 +3,7 @@ package io.jzram.cli.serve;
 import io.jzram.kernel.ErrnoException;
 import io.jzram.nbd.NbdServer;
 import io.jzram.sysfs.Machine;
+import io.jzram.sysfs.zram.ZramFixes;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ public final class JzramServer implements AutoCloseable {
 
     /** serve's options. Null socket and null nbdPort: no listener of that kind. */
     public record Config(Path socket, Integer nbdPort, int httpPort, int cpus, int devices, String disksize,
-                         String algorithm, Fixes fixes, Duration shutdownTimeout) {
+                         String algorithm, ZramFixes fixes, Duration shutdownTimeout) {
         public Config {
             Objects.requireNonNull(fixes, "fixes");
             Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
@@ -69,12 +70,11 @@ public final class JzramServer implements AutoCloseable {
 
     /** Boots, loads zram, initialises the devices, starts listening. */
     public static JzramServer start(Config c) throws StartException {
-        Machine machine = Machine.builder().cpus(c.cpus()).build();
+        Machine machine = Machine.builder().cpus(c.cpus()).zramFixes(c.fixes()).build();
         NbdServer nbd = null;
         try {
             List<String> params = new ArrayList<>();
             params.add("num_devices=" + c.devices());
-            params.addAll(c.fixes().moduleParams());
             try {
                 machine.modprobe("zram", params.toArray(new String[0]));
             } catch (ErrnoException e) {

@@ -1,6 +1,8 @@
 package io.jzram.cli.serve;
 
 import io.jzram.cli.client.ServerOptions;
+import io.jzram.kernel.ErrnoException;
+import io.jzram.sysfs.zram.ZramFixes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -48,8 +50,8 @@ public final class ServeCommand implements Callable<Integer> {
             + "(default: the driver's)")
     String algorithm;
 
-    @Option(names = "--fixes", paramLabel = "SET", description = "none, seed, upstream or all (default: ${DEFAULT-VALUE}, "
-            + "as the 6.18 kernel)", defaultValue = "upstream")
+    @Option(names = "--fixes", paramLabel = "SET", description = "the zram fix set: none (5.15), seed (the series' fixes), "
+            + "upstream (5.16+, as the 6.18 kernel) or all (default: ${DEFAULT-VALUE})", defaultValue = "upstream")
     String fixes;
 
     @Option(names = "--shutdown-timeout", paramLabel = "D",
@@ -69,7 +71,10 @@ public final class ServeCommand implements Callable<Integer> {
             }
             String size = disksize == null || disksize.equals("0") ? null : disksize;
             config = new JzramServer.Config(socket, nbdPort, httpPort, cpus, devices, size, algorithm,
-                    Fixes.parse(fixes), shutdownTimeout);
+                    ZramFixes.parse(fixes), shutdownTimeout);
+        } catch (ErrnoException e) {
+            System.err.println("jzram serve: --fixes " + fixes + ": expected none, seed, upstream or all");
+            return 2;
         } catch (IllegalArgumentException e) {
             System.err.println("jzram serve: " + e.getMessage());
             return 2;
