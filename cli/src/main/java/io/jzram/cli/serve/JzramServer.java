@@ -25,10 +25,21 @@ import java.util.function.Consumer;
  */
 public final class JzramServer implements AutoCloseable {
 
-    /** serve's options. Null socket and null nbdPort: no listener of that kind. */
+    /**
+     * serve's options. Null socket and null nbdPort: no listener of that kind; nbdWorkers 0: the NBD
+     * server's default pool size.
+     */
     public record Config(Path socket, Integer nbdPort, int httpPort, int cpus, int devices, String disksize,
-                         String algorithm, ZramFixes fixes, Duration shutdownTimeout) {
+                         String algorithm, ZramFixes fixes, Duration shutdownTimeout, int nbdWorkers) {
+        public Config(Path socket, Integer nbdPort, int httpPort, int cpus, int devices, String disksize,
+                String algorithm, ZramFixes fixes, Duration shutdownTimeout) {
+            this(socket, nbdPort, httpPort, cpus, devices, disksize, algorithm, fixes, shutdownTimeout, 0);
+        }
+
         public Config {
+            if (nbdWorkers < 0) {
+                throw new IllegalArgumentException("--nbd-workers must be positive: " + nbdWorkers);
+            }
             Objects.requireNonNull(fixes, "fixes");
             Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
             if (socket == null && nbdPort == null) {
@@ -98,6 +109,9 @@ public final class JzramServer implements AutoCloseable {
                 nb.tcpLoopback(c.nbdPort());
             }
             nb.closeTimeout(c.shutdownTimeout());
+            if (c.nbdWorkers() > 0) {
+                nb.workerThreads(c.nbdWorkers());
+            }
             try {
                 nbd = nb.start();
             } catch (IOException e) {
