@@ -10,7 +10,8 @@
 # the targets: write IOPS >= 2x nbdkit-zstd and read IOPS >= nbdkit-sparse at iodepth 16.
 #
 # Usage: benchmarks/nbd-fio-compare.sh [RUNTIME_SECONDS]   (default 10 s per job, ~5 min in all)
-# Environment: REGION (per job, default 256M), JZRAM_CPUS (default nproc), JZRAM_ALGORITHM (lz4),
+# Environment: REGION (per job, default 256M), JZRAM_CPUS (emulated CPUs, default serve's: 4, one
+# compression stream per NBD worker thread), JZRAM_ALGORITHM (lz4),
 # JZRAM_JAVA_OPTS, TARGETS (default "jzram nbdkit-zstd nbdkit-sparse").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 RUNTIME=${1:-10}
 REGION=${REGION:-256M}
 JAR=${JZRAM_JAR:-cli/target/jzram.jar}
-CPUS=${JZRAM_CPUS:-$(nproc)}
+CPUS=${JZRAM_CPUS:-4}
 ALGORITHM=${JZRAM_ALGORITHM:-lz4}
 TARGETS=${TARGETS:-"jzram nbdkit-zstd nbdkit-sparse"}
 for t in fio nbdkit java; do

@@ -27,13 +27,13 @@ public final class JzramServer implements AutoCloseable {
 
     /**
      * serve's options. Null socket and null nbdPort: no listener of that kind; nbdWorkers 0: the NBD
-     * server's default pool size.
+     * server's default pool size; lockdep: CONFIG_PROVE_LOCKING on the machine.
      */
     public record Config(Path socket, Integer nbdPort, int httpPort, int cpus, int devices, String disksize,
-                         String algorithm, ZramFixes fixes, Duration shutdownTimeout, int nbdWorkers) {
+                         String algorithm, ZramFixes fixes, Duration shutdownTimeout, int nbdWorkers, boolean lockdep) {
         public Config(Path socket, Integer nbdPort, int httpPort, int cpus, int devices, String disksize,
                 String algorithm, ZramFixes fixes, Duration shutdownTimeout) {
-            this(socket, nbdPort, httpPort, cpus, devices, disksize, algorithm, fixes, shutdownTimeout, 0);
+            this(socket, nbdPort, httpPort, cpus, devices, disksize, algorithm, fixes, shutdownTimeout, 0, true);
         }
 
         public Config {
@@ -81,7 +81,7 @@ public final class JzramServer implements AutoCloseable {
 
     /** Boots, loads zram, initialises the devices, starts listening. */
     public static JzramServer start(Config c) throws StartException {
-        Machine machine = Machine.builder().cpus(c.cpus()).zramFixes(c.fixes()).build();
+        Machine machine = Machine.builder().cpus(c.cpus()).zramFixes(c.fixes()).lockdep(c.lockdep()).build();
         NbdServer nbd = null;
         try {
             List<String> params = new ArrayList<>();

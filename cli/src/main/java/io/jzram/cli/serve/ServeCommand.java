@@ -58,6 +58,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "how long SIGTERM waits for NBD requests in flight (default: ${DEFAULT-VALUE})", defaultValue = "30s")
     Duration shutdownTimeout;
 
+    @Option(names = "--lockdep", description = "run with lockdep (CONFIG_PROVE_LOCKING: lock dependency checks on "
+            + "every kernel lock, slower; off by default)")
+    boolean lockdep;
+
     @Option(names = "--nbd-workers", paramLabel = "N",
             description = "NBD worker threads running the device I/O (default: 2 x cores, 4..32)")
     Integer nbdWorkers;
@@ -75,7 +79,7 @@ public final class ServeCommand implements Callable<Integer> {
             }
             String size = disksize == null || disksize.equals("0") ? null : disksize;
             config = new JzramServer.Config(socket, nbdPort, httpPort, cpus, devices, size, algorithm,
-                    ZramFixes.parse(fixes), shutdownTimeout, nbdWorkers == null ? 0 : nbdWorkers);
+                    ZramFixes.parse(fixes), shutdownTimeout, nbdWorkers == null ? 0 : nbdWorkers, lockdep);
         } catch (ErrnoException e) {
             System.err.println("jzram serve: --fixes " + fixes + ": expected none, seed, upstream or all");
             return 2;
