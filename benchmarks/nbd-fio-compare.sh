@@ -5,7 +5,8 @@
 #   nbdkit-sparse  nbdkit memory SIZE allocator=sparse
 # Jobs: 4 KiB randwrite and randread, iodepth 1 and 16, numjobs 1 and 2 (each job on its own
 # REGION), buffers 50 % compressible (buffer_compress_percentage=50, refill_buffers). Every
-# target is first filled with such data (sequential 1 MiB writes), so reads hit stored pages.
+# target is first filled with such data (sequential 1 MiB writes), so reads hit stored pages. All
+# targets run at once and take turns on each job, so other load on the machine hits them alike.
 # Prints one table with IOPS and the ratios jzram/nbdkit-zstd and jzram/nbdkit-sparse, and checks
 # the targets: write IOPS >= 2x nbdkit-zstd and read IOPS >= nbdkit-sparse at iodepth 16.
 #
@@ -85,21 +86,25 @@ echo "nbd-fio-compare: $(nproc) cores, load average at start: $(cut -d' ' -f1-3 
 echo "  fio $(fio --version), $(nbdkit --version), $(java -version 2>&1 | head -1)"
 echo "  bs=4k, region $REGION per job, ${RUNTIME}s per job (+2s ramp), buffer_compress_percentage=50, jzram: $CPUS CPUs, $ALGORITHM"
 declare -A iops
+declare -A uris
 for t in $TARGETS; do
   start_target "$t"
-  uri=$URI
-  fill "$uri"
-  for c in "${cases[@]}"; do
-    read -r rw qd jobs <<<"$c"
-    iops[$t,$rw,$qd,$jobs]=$(run_fio "$uri" "$rw" "$qd" "$jobs")
-    printf '  %-14s %-9s qd=%-2s jobs=%s %9s IOPS\n' "$t" "$rw" "$qd" "$jobs" "${iops[$t,$rw,$qd,$jobs]}" >&2
-  done
-  if [ "$t" = jzram ]; then
-    java -jar "$JAR" cat --http-port "$(sed -n 's|^control plane: http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/jzram.log")" \
-      /sys/block/zram0/mm_stat | sed 's/^/  jzram zram0 mm_stat: /' >&2 || true
-  fi
-  kill -TERM "${pids[-1]}"; timeout 30 tail --pid="${pids[-1]}" -f /dev/null || true
+  uris[$t]=$URI
+  fill "$URI"
 done
+# Targets take turns on each case, so load from elsewhere that comes and goes hits them alike.
+for c in "${cases[@]}"; do
+  read -r rw qd jobs <<<"$c"
+  for t in $TARGETS; do
+    iops[$t,$rw,$qd,$jobs]=$(run_fio "${uris[$t]}" "$rw" "$qd" "$jobs")
+    printf '  %-14s %-9s qd=%-2s jobs=%s %9s IOPS  (load %s)\n' "$t" "$rw" "$qd" "$jobs" "${iops[$t,$rw,$qd,$jobs]}" \
+      "$(cut -d' ' -f1 /proc/loadavg)" >&2
+  done
+done
+if [ -n "${uris[jzram]:-}" ]; then
+  java -jar "$JAR" cat --http-port "$(sed -n 's|^control plane: http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$work/jzram.log")" \
+    /sys/block/zram0/mm_stat | sed 's/^/  jzram zram0 mm_stat: /' >&2 || true
+fi
 
 ratio() { if [ -n "${2:-}" ] && [ "$2" != 0 ] && [ -n "${1:-}" ]; then awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; else echo "-"; fi; }
 echo
