@@ -18,8 +18,6 @@ import io.jzram.sysfs.Attribute;
 import io.jzram.sysfs.AttributeGroup;
 import io.jzram.sysfs.Device;
 import io.jzram.sysfs.GenDisk;
-import io.jzram.sysfs.StoreBuffer;
-import io.jzram.sysfs.kernfs.PageBuffer;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -549,17 +547,5 @@ public final class ZramAttributes {
         }
         l.add(ALGORITHM_PARAMS);
         return l;
-    }
-
-    /** For tests and tools: the page a show would fill, without kernfs. */
-    static String show(Attribute<Device> a, Device dev, io.jzram.kernel.KernelLog log) {
-        PageBuffer p = PageBuffer.standalone(log);
-        int n = a.show().show(dev, p);
-        return p.text(n);
-    }
-
-    /** For tests and tools: a store without kernfs. */
-    static int store(Attribute<Device> a, Device dev, String text) {
-        return a.store().store(dev, StoreBuffer.of(text));
     }
 }

@@ -30,30 +30,39 @@ import java.util.Locale;
  *       reset after {@code del_gendisk}; {@code sync_blockdev}; {@code ATTRIBUTE_GROUPS} without
  *       owner references (the generic fix was not merged).</li>
  *   <li>{@link #ALL}: both.</li>
+ *   <li>{@link #PATCH11}: the seed's zram patch without its sysfs half, to show bug 2 (the deadlock).</li>
  * </ul>
  *
  * <p>The fix sets change only the lifecycle paths: every fix set shows the 6.18 attribute ABI.
  *
- * <p><b>How a fix set is chosen.</b> The module parameter {@code fixes=none|seed|upstream|all}
- * ({@code modprobe zram fixes=seed}) selects it for one load; without it the machine's default
+ * <p><b>How a fix set is chosen.</b> The module parameter {@code fixes=none|seed|upstream|all|patch11}
+ * ({@code modprobe zram fixes=seed}, also {@code patch11}) selects it for one load; without it the machine's default
  * applies ({@code Machine.builder().zramFixes(...)}, {@link ZramModule#setDefaultFixes}), which is
  * {@link #UPSTREAM}, the kernel the project's machines run.
  */
 public enum ZramFixes {
-    NONE(false, false),
-    SEED(true, false),
-    UPSTREAM(false, true),
-    ALL(true, true);
+    NONE(false, false, false),
+    SEED(true, true, false),
+    UPSTREAM(false, false, true),
+    ALL(true, true, true),
+    /**
+     * The seed's patch 11/12 alone, without 09/12 and 12/12 (no owner references): the kernel the
+     * series' bug 2 is about. A store waiting for the index mutex holds its file's active reference
+     * while module exit, holding the mutex, drains it: the deadlock ({@code fixes=patch11}).
+     */
+    PATCH11(true, false, false);
 
     private final boolean seed;
+    private final boolean owners;
     private final boolean upstream;
 
-    ZramFixes(boolean seed, boolean upstream) {
+    ZramFixes(boolean seed, boolean owners, boolean upstream) {
         this.seed = seed;
+        this.owners = owners;
         this.upstream = upstream;
     }
 
-    /** The parameter value: none, seed, upstream or all. */
+    /** The parameter value: none, seed, upstream, all or patch11. */
     public String paramValue() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -66,7 +75,7 @@ public enum ZramFixes {
                 return f;
             }
         }
-        throw new ErrnoException(Errno.EINVAL, "fixes=" + value + ": expected none, seed, upstream or all");
+        throw new ErrnoException(Errno.EINVAL, "fixes=" + value + ": expected none, seed, upstream, all or patch11");
     }
 
     /** Patch 11/12: the {@code zram_up} guard under {@code zram_index_mutex}, exit holding the mutex. */
@@ -76,7 +85,7 @@ public enum ZramFixes {
 
     /** Patches 09/12 + 12/12: zram's groups and class carry the owner; kernfs takes module references. */
     public boolean ownerReferences() {
-        return seed;
+        return owners;
     }
 
     /** 5.16 "fix race between zram_reset_device() and disksize_store()": reset holds init_lock throughout. */
