@@ -1,12 +1,18 @@
 package io.jzram.cli;
 
+import io.jzram.cli.client.ClientCommands;
+import io.jzram.cli.client.StatusCommand;
+import io.jzram.cli.serve.ServeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code jzram} executable: one subcommand per job. */
 @Command(name = "jzram", mixinStandardHelpOptions = true, version = "jzram 0.1.0",
         description = "A Java emulator of the Linux zram block device and the kernel machinery around it.",
-        subcommands = {StormCommand.class, ShellCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StormCommand.class, ShellCommand.class, ServeCommand.class, StatusCommand.class,
+            ClientCommands.Cat.class, ClientCommands.Write.class, ClientCommands.Ls.class, ClientCommands.Dmesg.class,
+            ClientCommands.Modprobe.class, ClientCommands.Rmmod.class, ClientCommands.Lsmod.class, ClientCommands.Cpu.class,
+            CommandLine.HelpCommand.class})
 public final class Jzram implements Runnable {
 
     @CommandLine.Spec

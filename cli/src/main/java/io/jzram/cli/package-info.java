@@ -1,2 +1,2 @@
-/** The {@code jzram} command line (picocli): storm, and the jobs later issues add. */
+/** The {@code jzram} command line (picocli): storm, sh, serve and its client commands. */
 package io.jzram.cli;
