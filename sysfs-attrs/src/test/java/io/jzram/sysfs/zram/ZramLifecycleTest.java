@@ -160,7 +160,7 @@ class ZramLifecycleTest {
             }
             m.rmmod("zram");
             assertAllGivenBack(m, d, chronicleBefore);
-            if (fixes.zramUpGuard()) {
+            if (fixes.storeGuard()) {
                 // The seed's patch 11/12 as posted: disksize_store takes zram_index_mutex inside the
                 // file's active reference, and hot_remove holds that mutex across del_gendisk, which
                 // drains the same reference: lockdep reports the cycle (a real deadlock when the two
