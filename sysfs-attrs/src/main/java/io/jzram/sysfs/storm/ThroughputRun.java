@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * --throughput}): one writer per device writes 4 KiB pages (the storm's page mix: zero, same-filled,
  * compressible and incompressible) as fast as it can through /dev/zramN, while the run alternates
  * phases without and with a {@link HotplugStorm} at the given rate (after a warm-up phase that is not
- * counted). Alternating phases share whatever else the machine does, so the ratio of the two
+ * counted, two phases long). Alternating phases share whatever else the machine does, so the ratio of the two
  * means is the cost of the storm: per-CPU streams freed by dead callbacks, writers migrating off
  * CPUs going down, prepare callbacks allocating streams on every CPU coming up.
  */
@@ -96,7 +96,7 @@ public final class ThroughputRun {
                 t.start();
             }
             long phaseNanos = phase.toNanos();
-            sleepNanos(phaseNanos); // warm-up, not counted
+            sleepNanos(2 * phaseNanos); // warm-up (JIT, pool growth), not counted
             List<Phase> phases = new ArrayList<>();
             int n = (int) Math.max(2, duration.toNanos() / phaseNanos);
             n += n % 2;
