@@ -144,6 +144,22 @@ final class RaceKit {
         }
     }
 
+    /** {@link #awaitDoneOrBlocked(Machine, Task, Predicate)} for a plain thread: null when it ended. */
+    static Waitable awaitDoneOrBlocked(Machine m, Thread t, Predicate<Waitable> blockedOn) {
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (t.isAlive()) {
+            Waitable w = sleepingOn(m, t);
+            if (w != null && blockedOn.test(w)) {
+                return w;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(t.getName() + " neither finished nor blocked as expected; sleeping on " + w);
+            }
+            pause();
+        }
+        return null;
+    }
+
     /** Waits until {@code t} sleeps in a primitive {@code blockedOn} accepts; fails if it finishes instead. */
     static Waitable awaitBlocked(Machine m, Task t, Predicate<Waitable> blockedOn) {
         Waitable w = awaitDoneOrBlocked(m, t, blockedOn);

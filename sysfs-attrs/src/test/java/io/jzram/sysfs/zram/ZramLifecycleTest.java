@@ -337,6 +337,9 @@ class ZramLifecycleTest {
                 }, "disksize-store");
                 store[0].start();
                 storeWaits.await(Duration.ofSeconds(5));
+                // exit goes on only once the store sleeps on the index mutex (inside its active
+                // reference); before that its drain could come first and the store get ENODEV
+                RaceKit.awaitDoneOrBlocked(m, store[0], RaceKit.named("zram_index_mutex"));
             });
             CompletableFuture<Void> rmmod = CompletableFuture.runAsync(() -> m.rmmod("zram"), ASYNC);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

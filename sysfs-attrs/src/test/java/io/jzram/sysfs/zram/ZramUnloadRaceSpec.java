@@ -619,6 +619,59 @@ abstract class ZramUnloadRaceSpec {
     }
 
     /**
+     * Finding (a) with reset_store: a reset of the device hot_remove is removing, arriving after
+     * zram_remove claimed it. seed/patch11: patch 11's guard makes the reset wait for the index
+     * mutex hot_remove holds, inside its active reference, and del_gendisk waits for that
+     * reference: deadlock, broken by interrupting the reset. none/upstream/all: the reset finds the
+     * device claimed by the removal and answers EBUSY at once.
+     */
+    @Test
+    void findingAResetDuringHotRemove() {
+        try (Machine m = machine()) {
+            long marker = m.kernel().log().marker();
+            m.modprobe("zram", "num_devices=2");
+            ZramDriver d = m.zram().loaded();
+            Written w0 = writeData(m, 0, "1M", 81, 8);
+            writeData(m, 1, "1M", 82, 4);
+            AtomicReference<Task> reset = new AtomicReference<>();
+            AtomicReference<Waitable> blocked = new AtomicReference<>();
+            Completion hooked = new Completion(m.kernel(), "race arranged");
+            m.zram().setHook(ZramDriverHook.REMOVE_BEFORE_DEL_GENDISK, site -> {
+                if (site.zram().id() != 1 || !site.driver().self().isLive()) {
+                    return;
+                }
+                Task t = RaceKit.store(m, "reset-store", "/sys/block/zram1/reset", "1");
+                reset.set(t);
+                blocked.set(awaitDoneOrBlocked(m, t, named("zram_index_mutex")));
+                hooked.complete();
+            });
+            Task hotRemove = RaceKit.store(m, "hot_remove", "/sys/class/zram-control/hot_remove", "1");
+            assertThat(hooked.await(RaceKit.BOUND)).isTrue();
+            String seen;
+            if (fixes().storeGuard()) {
+                assertThat(blocked.get()).isNotNull();
+                awaitHungTasks(m, marker, 2);
+                reset.get().interrupt();
+                assertThat(reset.get().join()).isEqualTo("EINTR");
+                assertThat(hotRemove.join()).isEqualTo("1");
+                assertDeadlockReported(m, marker, "hot_remove", "reset-store");
+                seen = "deadlock between hot_remove and the reset store (patch 11's guard), broken by EINTR";
+            } else {
+                assertThat(blocked.get()).isNull();
+                assertThat(reset.get().join()).isEqualTo("EBUSY");
+                assertThat(hotRemove.join()).isEqualTo("1");
+                assertClean(m, marker);
+                seen = "reset=EBUSY (the removal claimed the device), hot_remove ok; no report";
+            }
+            assertThat(verifySurvivors(m, w0)).containsExactly("/dev/zram0");
+            m.zram().clearHooks();
+            assertThat(rmmodNow(m)).isEqualTo("0");
+            assertThat(d.memoryHeld()).isEqualTo(NOTHING);
+            report("finding (a) with reset_store", seen);
+        }
+    }
+
+    /**
      * Finding (a) in a run whose timing did not deadlock: one disksize store (on zram0) and one
      * hot_remove (of another device) are enough for lockdep under patch 11's store guard (seed,
      * patch11): kn->active classes are per attribute, shared by every zram device, and hot_remove
