@@ -31,6 +31,10 @@ import java.util.function.Consumer;
  * run checks that each startup had its teardown, nothing ran on an unregistered instance, nothing
  * leaked, and the kernel log has no splat.
  *
+ * <p>{@link #run} boots a machine of its own; {@link #attach} runs the instance part on a machine
+ * that somebody else storms (the zram storm's, so instances and zram's compressors share the
+ * hotplug state machine, its rollbacks and its failure injection).
+ *
  * <p>Locking: each instance slot has a mutex held by whoever changes its registration or checks
  * it, always taken before the hotplug lock (the order add_instance itself uses).
  */
@@ -116,79 +120,129 @@ public final class MultiInstanceStorm {
         }
     }
 
-    /** Runs the whole storm; {@code progress} gets a status line about once a second. */
-    public Report run(Consumer<String> progress) {
-        long t0 = System.nanoTime();
-        failureRate = config.startupFailureRate();
-        try (Kernel kernel = Kernel.boot()) {
-            CpuHotplug hp = new CpuHotplug(kernel, config.cpus());
-            Instance[] slots = new Instance[config.instances()];
+    /** What the instance part did, on its own machine or {@link #attach attached} to another one. */
+    public record InstanceReport(long instanceAdds, long instanceAddFailures, long instanceRemoves, long startups,
+            long teardowns, long injectedFailures, long armedFails, long checks, long liveResourcesAtEnd,
+            List<String> violations) {
+        public boolean ok() {
+            return violations.isEmpty() && liveResourcesAtEnd == 0;
+        }
+    }
+
+    /**
+     * The instance part running on a machine somebody else owns and storms (the zram storm's CPUs):
+     * a module registers the multi-instance state, churn threads add and remove instances, a
+     * checker verifies the invariant, until {@link #finish()} removes everything, unloads the module
+     * and checks what is left. The CPU toggles are the owner's.
+     */
+    public final class Attached {
+        private final Kernel kernel;
+        private final CpuHotplug hp;
+        private final String moduleName;
+        private final Module module;
+        private final int state;
+        private final Instance[] slots;
+        private final List<Thread> workers = new ArrayList<>();
+        private InstanceReport finished;
+
+        private Attached(Kernel kernel, CpuHotplug hp, String moduleName) {
+            this.kernel = kernel;
+            this.hp = hp;
+            this.moduleName = moduleName;
+            failureRate = config.startupFailureRate();
+            slots = new Instance[config.instances()];
             for (int i = 0; i < slots.length; i++) {
-                slots[i] = new Instance(i, kernel, config.cpus());
+                slots[i] = new Instance(i, kernel, hp.nrCpus());
             }
-            int[] state = new int[1];
-            kernel.modules().register("storm_res", Set.of(), self -> new ModuleLoader.ModuleCode() {
+            int[] st = new int[1];
+            kernel.modules().register(moduleName, Set.of(), self -> new ModuleLoader.ModuleCode() {
                 @Override
                 public void init() {
                     CpuhpMultiCallback<Instance> up = MultiInstanceStorm.this::startup;
                     CpuhpMultiCallback<Instance> dead = MultiInstanceStorm.this::teardown;
-                    state[0] = hp.setupStateMulti(CpuhpState.BP_PREPARE_DYN, "storm/res:prepare", self, up, dead);
+                    st[0] = hp.setupStateMulti(CpuhpState.BP_PREPARE_DYN, moduleName + "/res:prepare", self, up, dead);
                 }
 
                 @Override
                 public void exit() {
-                    hp.removeMultiState(state[0]);
+                    hp.removeMultiState(st[0]);
                 }
             });
-            Module module = kernel.modules().load("storm_res", Map.of());
-
-            HotplugStorm storm = new HotplugStorm(hp, HotplugStorm.allHotpluggable(hp), config.rate(), config.seed());
-            storm.start(config.duration());
-            List<Thread> workers = new ArrayList<>();
+            module = kernel.modules().load(moduleName, Map.of());
+            state = st[0];
             for (int t = 0; t < config.churnThreads(); t++) {
                 int first = t;
                 SplittableRandom rnd = new SplittableRandom(config.seed() * 31 + t);
-                Thread w = new Thread(() -> churn(hp, state[0], slots, first, rnd), "instance-churn-" + t);
-                workers.add(w);
-                w.start();
+                workers.add(new Thread(() -> churn(hp, state, slots, first, rnd), "instance-churn-" + t));
             }
-            Thread checker = new Thread(() -> {
+            workers.add(new Thread(() -> {
                 while (!stop.get()) {
-                    checkAll(hp, state[0], slots);
+                    checkAll(hp, state, slots);
                     sleep(100);
                 }
-            }, "storm-checker");
-            workers.add(checker);
-            checker.start();
-
-            long end = t0 + config.duration().toNanos();
-            while (System.nanoTime() < end) {
-                sleep(Math.min(1000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-                progress.accept(progressLine(hp, storm, slots, t0));
+            }, "storm-checker"));
+            for (Thread w : workers) {
+                w.setDaemon(true);
+                w.start();
             }
-            HotplugStorm.Report hotplugReport = storm.stop();
+        }
+
+        /** The state number the module registered. */
+        public int state() {
+            return state;
+        }
+
+        /** Instances registered right now. */
+        public int activeInstances() {
+            int active = 0;
+            for (Instance in : slots) {
+                if (in.phase == ACTIVE) {
+                    active++;
+                }
+            }
+            return active;
+        }
+
+        /** Instance adds so far. */
+        public long adds() {
+            return adds.sum();
+        }
+
+        /** Violations so far. */
+        public int violationCount() {
+            return violations.size();
+        }
+
+        /**
+         * Stops the churn, checks once more, removes every instance, unloads the module and checks
+         * that every startup had its teardown and nothing is left. Idempotent.
+         */
+        public synchronized InstanceReport finish() {
+            if (finished != null) {
+                return finished;
+            }
             stop.set(true);
             for (Thread w : workers) {
                 join(w);
             }
             failureRate = 0;
-            checkAll(hp, state[0], slots);
+            checkAll(hp, state, slots);
             for (Instance in : slots) {
                 in.lock.lock();
                 try {
                     if (in.phase == ACTIVE) {
-                        remove(hp, state[0], in);
+                        remove(hp, state, in);
                     }
                 } finally {
                     in.lock.unlock();
                 }
             }
-            kernel.modules().unload("storm_res");
+            kernel.modules().unload(moduleName);
             if (module.tryGet()) {
                 violation("module still gettable after unload");
             }
             for (Instance in : slots) {
-                for (int c = 0; c < config.cpus(); c++) {
+                for (int c = 0; c < hp.nrCpus(); c++) {
                     if (in.perCpu.get(c) != null) {
                         violation(in + " still holds its cpu" + c + " resource after removal");
                     }
@@ -197,10 +251,40 @@ public final class MultiInstanceStorm {
             if (startups.sum() != teardowns.sum()) {
                 violation("startups " + startups.sum() + " != teardowns " + teardowns.sum());
             }
-            HotplugStorm.Report h = hotplugReport;
-            return new Report(h, adds.sum(), addFailures.sum(), removes.sum(), startups.sum(), teardowns.sum(),
-                    hp.stats().rollbacks(), injected.sum(), armed.sum(), checks.sum(), live.get(), List.copyOf(violations),
-                    kernel.log().scan(0), Duration.ofNanos(System.nanoTime() - t0));
+            finished = new InstanceReport(adds.sum(), addFailures.sum(), removes.sum(), startups.sum(), teardowns.sum(),
+                    injected.sum(), armed.sum(), checks.sum(), live.get(), List.copyOf(violations));
+            return finished;
+        }
+    }
+
+    /**
+     * Starts the instance part on an existing machine ({@code hp} of {@code kernel}, whose CPUs the
+     * caller storms): module {@code moduleName} registers the state, the churn threads and the checker
+     * start. {@link Config#cpus()}, {@link Config#duration()} and {@link Config#rate()} are not used.
+     * One attach per storm object.
+     */
+    public Attached attach(Kernel kernel, CpuHotplug hp, String moduleName) {
+        return new Attached(kernel, hp, moduleName);
+    }
+
+    /** Runs the whole storm; {@code progress} gets a status line about once a second. */
+    public Report run(Consumer<String> progress) {
+        long t0 = System.nanoTime();
+        try (Kernel kernel = Kernel.boot()) {
+            CpuHotplug hp = new CpuHotplug(kernel, config.cpus());
+            HotplugStorm storm = new HotplugStorm(hp, HotplugStorm.allHotpluggable(hp), config.rate(), config.seed());
+            Attached part = attach(kernel, hp, "storm_res");
+            storm.start(config.duration());
+            long end = t0 + config.duration().toNanos();
+            while (System.nanoTime() < end) {
+                sleep(Math.min(1000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+                progress.accept(progressLine(hp, storm, part, t0));
+            }
+            HotplugStorm.Report h = storm.stop();
+            InstanceReport r = part.finish();
+            return new Report(h, r.instanceAdds(), r.instanceAddFailures(), r.instanceRemoves(), r.startups(), r.teardowns(),
+                    hp.stats().rollbacks(), r.injectedFailures(), r.armedFails(), r.checks(), r.liveResourcesAtEnd(),
+                    r.violations(), kernel.log().scan(0), Duration.ofNanos(System.nanoTime() - t0));
         }
     }
 
@@ -285,7 +369,7 @@ public final class MultiInstanceStorm {
                 hp.cpusReadLock();
                 try {
                     boolean registered = in.phase == ACTIVE;
-                    for (int c = 0; c < config.cpus(); c++) {
+                    for (int c = 0; c < hp.nrCpus(); c++) {
                         boolean expected = registered && hp.cpuState(c) >= state;
                         boolean actual = in.perCpu.get(c) != null;
                         if (expected != actual) {
@@ -303,18 +387,13 @@ public final class MultiInstanceStorm {
         checks.increment();
     }
 
-    private String progressLine(CpuHotplug hp, HotplugStorm storm, Instance[] slots, long t0) {
+    private String progressLine(CpuHotplug hp, HotplugStorm storm, Attached part, long t0) {
         HotplugStorm.Report r = storm.report();
-        int active = 0;
-        for (Instance in : slots) {
-            if (in.phase == ACTIVE) {
-                active++;
-            }
-        }
         return String.format("[%5.1fs] toggles %d (up %d, down %d, failed %d)  online %d/%d  instances %d/%d  adds %d  removes %d"
                 + "  callbacks %d  rollbacks %d  violations %d",
                 (System.nanoTime() - t0) / 1e9, r.toggles(), r.ups(), r.downs(), r.failed(), hp.onlineCount(), hp.nrCpus(),
-                active, slots.length, adds.sum(), removes.sum(), hp.stats().callbacks(), hp.stats().rollbacks(), violations.size());
+                part.activeInstances(), config.instances(), adds.sum(), removes.sum(), hp.stats().callbacks(), hp.stats().rollbacks(),
+                violations.size());
     }
 
     private static void sleep(long millis) {

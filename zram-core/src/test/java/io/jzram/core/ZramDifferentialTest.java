@@ -194,7 +194,11 @@ class ZramDifferentialTest {
                 Thread th = new Thread(() -> {
                     try {
                         // pinned to a CPU the storm takes down: the writer migrates mid-I/O
-                        mc.hotplug.placement().pinCurrentThread(cpu);
+                        try {
+                            mc.hotplug.placement().pinCurrentThread(cpu);
+                        } catch (io.jzram.kernel.ErrnoException e) {
+                            // the storm (started meanwhile) took it down first: beforeOp pins it later
+                        }
                         start.await();
                         w.run(8000);
                     } catch (Throwable e) {

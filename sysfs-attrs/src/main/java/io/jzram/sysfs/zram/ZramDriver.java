@@ -37,7 +37,8 @@ import java.util.function.Consumer;
  * drivers/block/zram/zram_drv.c ({@code zram_init}, {@code zram_exit}/{@code destroy_devices},
  * {@code zram_add}, {@code zram_remove}, the {@code zram-control} class with {@code hot_add} and
  * {@code hot_remove}, {@code zram_index_idr} under {@code zram_index_mutex}, the seed's
- * {@code zram_up}), in the {@link ZramFixes fix set} chosen for the load. The attribute files of
+ * {@code zram_up}), in the {@link ZramFixes fix set} chosen for the load (its class comment has the
+ * table of what each set switches on). The attribute files of
  * each device are {@link ZramAttributes}; the devices themselves are zram-core's
  * {@link ZramDevice}s.
  *
@@ -491,9 +492,12 @@ public final class ZramDriver implements ModuleLoader.ModuleCode {
 
     // ================================================================ for the attributes
 
-    /** The seed's guard in disksize_store/reset_store: takes the index mutex; ENODEV once zram is going down. */
+    /**
+     * Patch 11/12's guard in disksize_store/reset_store ({@link ZramFixes#storeGuard}: SEED and
+     * PATCH11, not ALL): takes the index mutex; ENODEV once zram is going down.
+     */
     boolean lockIfGuarded() {
-        if (!fixes.zramUpGuard()) {
+        if (!fixes.storeGuard()) {
             return false;
         }
         indexMutex.lock();

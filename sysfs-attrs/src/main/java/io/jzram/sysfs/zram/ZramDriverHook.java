@@ -10,15 +10,15 @@ package io.jzram.sysfs.zram;
  * disksize and reset, under {@code init_lock}) are installed with {@link ZramModule#setDeviceHook}.
  */
 public enum ZramDriverHook {
-    /** disksize_store: the value parsed, the seed's zram_up check passed (index mutex held with SEED/ALL), before the device is initialised. */
+    /** disksize_store: the value parsed, the seed's zram_up check passed (index mutex held with SEED/PATCH11, whose stores take it), before the device is initialised. */
     DISKSIZE_PARSED,
     /** reset_store: the device claimed (openers 0), nothing reset yet: the window in which removal finds it claimed. */
     RESET_CLAIMED,
     /** reset_store: the device reset, the claim not yet released. */
     RESET_DONE,
-    /** hot_add: index mutex held (and zram_up checked with SEED/ALL), before zram_add. */
+    /** hot_add: index mutex held (and zram_up checked with SEED/ALL/PATCH11), before zram_add. */
     HOT_ADD_LOCKED,
-    /** hot_remove: the id parsed, index mutex held (and zram_up checked with SEED/ALL), before the lookup. */
+    /** hot_remove: the id parsed, index mutex held (and zram_up checked with SEED/ALL/PATCH11), before the lookup. */
     HOT_REMOVE_LOCKED,
     /** zram_remove (hot_remove or module exit): the device claimed (or, with the upstream fix, found claimed by a reset), nothing reset yet. */
     REMOVE_CLAIMED,
@@ -26,7 +26,7 @@ public enum ZramDriverHook {
     REMOVE_BEFORE_DEL_GENDISK,
     /** zram_remove: del_gendisk done (its files drained), and with the upstream fix the second reset too. */
     REMOVE_DONE,
-    /** module exit: entered; with SEED/ALL the index mutex is held and zram_up is false; zram-control still registered. */
+    /** module exit: entered; with SEED/ALL/PATCH11 the index mutex is held and zram_up is false; zram-control still registered. */
     EXIT_START,
     /** module exit: zram-control unregistered (hot_add/hot_remove drained), no device removed yet. */
     EXIT_CONTROL_GONE,

@@ -34,6 +34,17 @@ class ZramLifecycleTest {
 
     private static final ZramMemory NOTHING = new ZramMemory(0, 0, 0, 0, 0);
 
+    /**
+     * One thread per task: these tasks block on purpose (in a hook, in a drain), and on a 2-CPU
+     * machine JDK 25's CompletableFuture runs async tasks in the common pool of parallelism 1
+     * (JDK 17 fell back to a thread per task), where the second task would wait for the first.
+     */
+    private static final java.util.concurrent.Executor ASYNC = r -> {
+        Thread t = new Thread(r, "async-task");
+        t.setDaemon(true);
+        t.start();
+    };
+
     private static byte[] pages(long seed, int n) {
         byte[] b = new byte[n * 4096];
         Random r = new Random(seed);
@@ -160,7 +171,7 @@ class ZramLifecycleTest {
             }
             m.rmmod("zram");
             assertAllGivenBack(m, d, chronicleBefore);
-            if (fixes.zramUpGuard()) {
+            if (fixes.storeGuard()) {
                 // The seed's patch 11/12 as posted: disksize_store takes zram_index_mutex inside the
                 // file's active reference, and hot_remove holds that mutex across del_gendisk, which
                 // drains the same reference: lockdep reports the cycle (a real deadlock when the two
@@ -193,7 +204,7 @@ class ZramLifecycleTest {
                 claimed.complete();
                 release.await(Duration.ofSeconds(10));
             });
-            CompletableFuture<String> reset = CompletableFuture.supplyAsync(() -> store(m, "/sys/block/zram1/reset", "1"));
+            CompletableFuture<String> reset = CompletableFuture.supplyAsync(() -> store(m, "/sys/block/zram1/reset", "1"), ASYNC);
             assertThat(claimed.await(Duration.ofSeconds(10))).isTrue();
             m.zram().setHook(ZramDriverHook.RESET_CLAIMED, null);
             if (fixes == ZramFixes.NONE) {
@@ -203,7 +214,7 @@ class ZramLifecycleTest {
                 assertThat(store(m, "/sys/class/zram-control/hot_remove", "1")).isEqualTo("1");
             } else {
                 CompletableFuture<String> remove = CompletableFuture.supplyAsync(
-                        () -> store(m, "/sys/class/zram-control/hot_remove", "1"));
+                        () -> store(m, "/sys/class/zram-control/hot_remove", "1"), ASYNC);
                 Thread.sleep(100);
                 assertThat(remove).as("removal waits for the reset (del_gendisk drains it)").isNotDone();
                 release.complete();
@@ -229,7 +240,7 @@ class ZramLifecycleTest {
             m.modprobe("zram", "num_devices=2");
             m.zram().setHook(ZramDriverHook.REMOVE_BEFORE_DEL_GENDISK, site -> {
                 if (site.zram().id() == 1) {
-                    String r = CompletableFuture.supplyAsync(() -> store(m, "/sys/block/zram1/disksize", "1M")).join();
+                    String r = CompletableFuture.supplyAsync(() -> store(m, "/sys/block/zram1/disksize", "1M"), ASYNC).join();
                     assertThat(r).isEqualTo("2");
                 }
             });
@@ -272,9 +283,9 @@ class ZramLifecycleTest {
             });
             m.zram().setHook(ZramDriverHook.REMOVE_BEFORE_DEL_GENDISK, site -> beforeDel.complete());
             ZramDriver d = m.zram().loaded();
-            CompletableFuture<String> reset = CompletableFuture.supplyAsync(() -> store(m, "/sys/block/zram0/reset", "1"));
+            CompletableFuture<String> reset = CompletableFuture.supplyAsync(() -> store(m, "/sys/block/zram0/reset", "1"), ASYNC);
             assertThat(claimed.await(Duration.ofSeconds(10))).isTrue();
-            CompletableFuture<Void> rmmod = CompletableFuture.runAsync(() -> m.rmmod("zram"));
+            CompletableFuture<Void> rmmod = CompletableFuture.runAsync(() -> m.rmmod("zram"), ASYNC);
             if (fixes == ZramFixes.NONE) {
                 rmmod.get(10, TimeUnit.SECONDS);
                 assertThat(beforeDel.isDone()).isFalse();
@@ -326,8 +337,11 @@ class ZramLifecycleTest {
                 }, "disksize-store");
                 store[0].start();
                 storeWaits.await(Duration.ofSeconds(5));
+                // exit goes on only once the store sleeps on the index mutex (inside its active
+                // reference); before that its drain could come first and the store get ENODEV
+                RaceKit.awaitDoneOrBlocked(m, store[0], RaceKit.named("zram_index_mutex"));
             });
-            CompletableFuture<Void> rmmod = CompletableFuture.runAsync(() -> m.rmmod("zram"));
+            CompletableFuture<Void> rmmod = CompletableFuture.runAsync(() -> m.rmmod("zram"), ASYNC);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (m.kernel().log().scan(marker).count(SplatKind.HUNG_TASK) == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(50);
@@ -355,14 +369,14 @@ class ZramLifecycleTest {
             m.zram().setHook(ZramDriverHook.EXIT_START, site -> {
                 assertThat(site.driver().indexMutex().isHeldByCurrentThread()).isTrue();
                 seen[0] = Boolean.toString(site.driver().isUp());
-                seen[1] = CompletableFuture.supplyAsync(() -> store(m, "/sys/block/zram0/disksize", "1M")).join();
+                seen[1] = CompletableFuture.supplyAsync(() -> store(m, "/sys/block/zram0/disksize", "1M"), ASYNC).join();
                 seen[2] = CompletableFuture.supplyAsync(() -> {
                     try {
                         return m.cat("/sys/class/zram-control/hot_add");
                     } catch (io.jzram.kernel.ErrnoException e) {
                         return e.errno().name();
                     }
-                }).join();
+                }, ASYNC).join();
             });
             m.rmmod("zram");
             assertThat(seen).containsExactly("false", "ENODEV", "ENODEV");

@@ -1,0 +1,87 @@
+package io.jzram.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jzram storm}: short runs of each mode, the verdict, the JSON summary, bad usage. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class StormCommandTest {
+
+    record Result(int status, String out, String err) {
+    }
+
+    private static synchronized Result jzram(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int status = Jzram.commandLine().execute(args);
+            return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void shortStormWithTheDefaultFixesIsCleanAndWritesJson(@TempDir Path tmp) throws Exception {
+        Path json = tmp.resolve("storm.json");
+        Result r = jzram("storm", "--duration", "3s", "--seed", "7", "--devices", "2", "--unload-interval", "500ms",
+                "--json", json.toString());
+        System.out.print(r.out());
+        assertThat(r.status()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("jzram storm: fixes=all", "seed 7", "ops/s", "online ", "unloads ", "errors:",
+                "data lost          0", "splats             none", "deadlocks          0", "leaked             0 B",
+                "races", "rmmod", "verdict: OK");
+        String j = Files.readString(json);
+        assertThat(j).contains("\"ok\": true", "\"fixes\": \"all\"", "\"seed\": 7", "\"data_lost\": 0", "\"outcomes\"",
+                "\"errors_by_errno\"", "\"hotplug\"");
+    }
+
+    @Test
+    void issue2InvocationRunsTheInstancePartAlongside() {
+        Result r = jzram("storm", "--cpus", "64", "--instances", "8", "--duration", "3s", "--seed", "2", "--quiet");
+        assertThat(r.status()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("64 CPUs", "8 instances", "instances          added", "violations 0", "verdict: OK")
+                .doesNotContain("ops/s");
+    }
+
+    @Test
+    void hotplugOnlyIsIssue2sStorm() {
+        Result r = jzram("storm", "--hotplug-only", "--cpus", "8", "--instances", "3", "--duration", "1s", "--seed", "1");
+        assertThat(r.status()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("--hotplug-only", "toggles", "violations         0", "verdict: OK");
+    }
+
+    @Test
+    void throughputReportsBothFiguresFromOneRun(@TempDir Path tmp) throws Exception {
+        Path json = tmp.resolve("tp.json");
+        Result r = jzram("storm", "--throughput", "--duration", "2s", "--devices", "2", "--seed", "1", "--json", json.toString());
+        assertThat(r.status()).as(r.out() + r.err()).isIn(0, 1);
+        assertThat(r.out()).contains("[phase  1] quiet", "[phase  2] hotplug storm", "MB/s without a hotplug storm",
+                "during a storm of 100 toggles/s");
+        assertThat(Files.readString(json)).contains("\"write_mb_s_without_storm\"", "\"write_mb_s_with_storm\"", "\"ratio\"");
+    }
+
+    @Test
+    void badUsage() {
+        Result r = jzram("storm", "--fixes", "bogus");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains("not a fix set");
+        Result c = jzram("storm", "--cpus", "1", "--duration", "1s");
+        assertThat(c.status()).isEqualTo(2);
+        assertThat(c.err()).contains("--cpus");
+    }
+}

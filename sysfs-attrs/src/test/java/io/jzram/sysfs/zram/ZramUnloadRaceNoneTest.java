@@ -1,0 +1,9 @@
+package io.jzram.sysfs.zram;
+
+/** {@link ZramUnloadRaceSpec} with {@code fixes=none}. */
+class ZramUnloadRaceNoneTest extends ZramUnloadRaceSpec {
+    @Override
+    ZramFixes fixes() {
+        return ZramFixes.NONE;
+    }
+}

@@ -1,0 +1,9 @@
+package io.jzram.sysfs.zram;
+
+/** {@link ZramUnloadRaceSpec} with {@code fixes=patch11}. */
+class ZramUnloadRacePatch11Test extends ZramUnloadRaceSpec {
+    @Override
+    ZramFixes fixes() {
+        return ZramFixes.PATCH11;
+    }
+}

@@ -1,0 +1,9 @@
+package io.jzram.sysfs.zram;
+
+/** {@link ZramUnloadRaceSpec} with {@code fixes=seed}. */
+class ZramUnloadRaceSeedTest extends ZramUnloadRaceSpec {
+    @Override
+    ZramFixes fixes() {
+        return ZramFixes.SEED;
+    }
+}

@@ -1,0 +1,9 @@
+package io.jzram.sysfs.zram;
+
+/** {@link ZramUnloadRaceSpec} with {@code fixes=upstream}. */
+class ZramUnloadRaceUpstreamTest extends ZramUnloadRaceSpec {
+    @Override
+    ZramFixes fixes() {
+        return ZramFixes.UPSTREAM;
+    }
+}
