@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code jzram} executable: one subcommand per job. */
 @Command(name = "jzram", mixinStandardHelpOptions = true, version = "jzram 0.1.0",
         description = "A Java emulator of the Linux zram block device and the kernel machinery around it.",
-        subcommands = {StormCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StormCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Jzram implements Runnable {
 
     @CommandLine.Spec
