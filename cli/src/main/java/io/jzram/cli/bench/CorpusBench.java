@@ -211,7 +211,7 @@ public final class CorpusBench {
         int cpus = Math.max(threads, Math.max(2, Runtime.getRuntime().availableProcessors()));
         try (ZramDevice dev = ZramDevice.builder().diskSize(disk).algorithm(c.algorithm()).cpus(cpus).build()) {
             int bs = c.blockSize();
-            nanos[0] = parallel(threads, t -> {
+            nanos[0] = parallel("write", threads, t -> {
                 dev.host().hotplug().placement().pinCurrentThread(t % cpus);
                 return null;
             }, (t, ignored) -> {
@@ -221,7 +221,7 @@ public final class CorpusBench {
                     dev.write(off, src.slice((int) off, n));
                 }
             });
-            nanos[1] = parallel(threads, t -> ByteBuffer.allocateDirect(bs), (t, buf) -> {
+            nanos[1] = parallel("read", threads, t -> ByteBuffer.allocateDirect(bs), (t, buf) -> {
                 long end = (long) from[t + 1] * PAGE;
                 for (long off = (long) from[t] * PAGE; off < end; off += bs) {
                     int n = (int) Math.min(bs, end - off);
@@ -279,7 +279,7 @@ public final class CorpusBench {
         /** Timed compress (nanos[2]) and decompress (nanos[3]); untimed check; returns the stored bytes. */
         long round(ByteBuffer src, long[] nanos) throws InterruptedException {
             int huge = ZramDevice.hugeClassSize();
-            nanos[2] = parallel(threads, t -> null, (t, ignored) -> {
+            nanos[2] = parallel("compress", threads, t -> null, (t, ignored) -> {
                 RawCodec codec = codecs[t];
                 ByteBuffer out = packed[t];
                 int[] len = lengths[t];
@@ -294,7 +294,7 @@ public final class CorpusBench {
                     }
                 }
             });
-            nanos[3] = parallel(threads, t -> null, (t, ignored) -> {
+            nanos[3] = parallel("decompress", threads, t -> null, (t, ignored) -> {
                 RawCodec codec = codecs[t];
                 ByteBuffer in = packed[t];
                 ByteBuffer out = pageOut[t];
@@ -345,10 +345,10 @@ public final class CorpusBench {
     }
 
     /**
-     * Runs {@code work} on {@code threads} fresh threads after each has run {@code prepare};
+     * Runs {@code work} on {@code threads} fresh threads named {@code name-N} after each has run {@code prepare};
      * returns the nanoseconds from the release of all threads to the end of the last one.
      */
-    private static <T> long parallel(int threads, Prepare<T> prepare, Work<T> work) throws InterruptedException {
+    private static <T> long parallel(String name, int threads, Prepare<T> prepare, Work<T> work) throws InterruptedException {
         CyclicBarrier ready = new CyclicBarrier(threads + 1);
         CyclicBarrier done = new CyclicBarrier(threads + 1);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -376,7 +376,7 @@ public final class CorpusBench {
                         Thread.currentThread().interrupt();
                     }
                 }
-            }, "bench-" + t);
+            }, name + "-" + t); // the phase names the thread, for profilers (perf --sort comm)
             th.setDaemon(true);
             list.add(th);
             th.start();
