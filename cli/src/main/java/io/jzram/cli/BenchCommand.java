@@ -75,24 +75,26 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "jzram bench: %s, %d pages (%.1f MB), %s, %d thread%s, %d-byte requests, median of %d (+%d warm-up)%n",
                 c.input(), r.pages(), r.bytes() / 1e6, c.algorithm(), c.threads(), c.threads() == 1 ? "" : "s", c.blockSize(), c.repeat(),
                 c.warmup());
-        System.out.printf(Locale.ROOT, "  %-22s %10s   %s%n", "", "MB/s", "rounds");
-        row("write", r.writeMBps(), r.writeRuns());
-        row("read", r.readMBps(), r.readRuns());
-        row("codec compress", r.codecCompressMBps(), r.compressRuns());
-        row("codec decompress", r.codecDecompressMBps(), r.decompressRuns());
-        System.out.printf(Locale.ROOT, "  write / codec compress     %.3f%n", r.writeMBps() / r.codecCompressMBps());
-        System.out.printf(Locale.ROOT, "  read / codec decompress    %.3f%n", r.readMBps() / r.codecDecompressMBps());
+        System.out.printf(Locale.ROOT, "  %-22s %10s %10s   %s%n", "", "MB/s", "MB/CPU-s", "rounds (MB/s)");
+        row("write", r.writeMBps(), r.cpuMBps(0), r.writeRuns());
+        row("read", r.readMBps(), r.cpuMBps(1), r.readRuns());
+        row("codec compress", r.codecCompressMBps(), r.cpuMBps(2), r.compressRuns());
+        row("codec decompress", r.codecDecompressMBps(), r.cpuMBps(3), r.decompressRuns());
+        System.out.printf(Locale.ROOT, "  write / codec compress     %.3f  (per CPU-second %.3f)%n", r.writeMBps() / r.codecCompressMBps(),
+                r.cpuMBps(0) / r.cpuMBps(2));
+        System.out.printf(Locale.ROOT, "  read / codec decompress    %.3f  (per CPU-second %.3f)%n", r.readMBps() / r.codecDecompressMBps(),
+                r.cpuMBps(1) / r.cpuMBps(3));
         System.out.printf(Locale.ROOT, "  codec stored ratio         %.4f%n", r.codecRatio());
         System.out.println("  mm_stat " + r.mmStat().sysfsLine().stripTrailing());
         System.out.printf("  verified: all %d pages read back as written%n", r.pages());
         return 0;
     }
 
-    private static void row(String name, double median, double[] runs) {
+    private static void row(String name, double median, double cpu, double[] runs) {
         StringBuilder b = new StringBuilder();
         for (double d : runs) {
             b.append(String.format(Locale.ROOT, " %9.1f", d));
         }
-        System.out.printf(Locale.ROOT, "  %-22s %10.1f  %s%n", name, median, b);
+        System.out.printf(Locale.ROOT, "  %-22s %10.1f %10.1f  %s%n", name, median, cpu, b);
     }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -39,6 +40,7 @@ import java.util.function.Consumer;
  */
 public final class CorpusBench {
     static final int PAGE = ZramDevice.PAGE_SIZE;
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     /** What to run. */
     public record Config(Path input, String algorithm, int threads, int repeat, int warmup, int blockSize) {
@@ -62,7 +64,16 @@ public final class CorpusBench {
 
     /** What a run measured; the MB/s figures are medians of the timed rounds. */
     public record Result(Config config, int pages, long bytes, double[] writeRuns, double[] readRuns, double[] compressRuns,
-            double[] decompressRuns, MmStat mmStat, long codecBytes) {
+            double[] decompressRuns, double[][] cpuRuns, MmStat mmStat, long codecBytes) {
+
+        /**
+         * The same figures per CPU-second instead of per wall-clock second (bytes over the
+         * threads' mean CPU time; write, read, compress, decompress): less sensitive to other
+         * load on the machine than the wall-clock figures, blind to time spent waiting.
+         */
+        public double cpuMBps(int phase) {
+            return median(cpuRuns[phase]);
+        }
 
         public double writeMBps() {
             return median(writeRuns);
@@ -110,6 +121,10 @@ public final class CorpusBench {
             field(b, "writeVsCodecCompress", num(writeMBps() / codecCompressMBps()));
             field(b, "readVsCodecDecompress", num(readMBps() / codecDecompressMBps()));
             field(b, "codecStoredRatio", num(codecRatio()));
+            field(b, "writeCpuMBps", num(cpuMBps(0)));
+            field(b, "readCpuMBps", num(cpuMBps(1)));
+            field(b, "codecCompressCpuMBps", num(cpuMBps(2)));
+            field(b, "codecDecompressCpuMBps", num(cpuMBps(3)));
             field(b, "writeRuns", array(writeRuns));
             field(b, "readRuns", array(readRuns));
             field(b, "codecCompressRuns", array(compressRuns));
@@ -151,13 +166,14 @@ public final class CorpusBench {
         double[] r = new double[c.repeat()];
         double[] cc = new double[c.repeat()];
         double[] cd = new double[c.repeat()];
+        double[][] cpu = new double[4][c.repeat()];
         MmStat mm = null;
         long codecBytes = 0;
         Codecs codecs = new Codecs(c.algorithm(), threads, from);
         try {
             for (int round = 0; round < rounds; round++) {
                 int k = round - c.warmup();
-                long[] nanos = new long[4];
+                long[] nanos = new long[8];
                 mm = deviceRound(c, src, threads, from, nanos);
                 codecBytes = codecs.round(src, nanos);
                 String what = k < 0 ? "warm-up" : "round " + (k + 1) + "/" + c.repeat();
@@ -166,6 +182,9 @@ public final class CorpusBench {
                     mbps[i] = bytes / (nanos[i] / 1e9) / 1e6;
                 }
                 if (k >= 0) {
+                    for (int i = 0; i < 4; i++) {
+                        cpu[i][k] = bytes / (nanos[i + 4] / 1e9) / 1e6;
+                    }
                     w[k] = mbps[0];
                     r[k] = mbps[1];
                     cc[k] = mbps[2];
@@ -178,7 +197,7 @@ public final class CorpusBench {
             codecs.close();
         }
         return new Result(new Config(c.input(), c.algorithm(), threads, c.repeat(), c.warmup(), c.blockSize()), pages, bytes, w, r, cc, cd,
-                mm, codecBytes);
+                cpu, mm, codecBytes);
     }
 
     /** The file's whole pages in one direct buffer. */
@@ -211,7 +230,7 @@ public final class CorpusBench {
         int cpus = Math.max(threads, Math.max(2, Runtime.getRuntime().availableProcessors()));
         try (ZramDevice dev = ZramDevice.builder().diskSize(disk).algorithm(c.algorithm()).cpus(cpus).build()) {
             int bs = c.blockSize();
-            nanos[0] = parallel("write", threads, t -> {
+            parallel("write", 0, nanos, threads, t -> {
                 dev.host().hotplug().placement().pinCurrentThread(t % cpus);
                 return null;
             }, (t, ignored) -> {
@@ -221,7 +240,7 @@ public final class CorpusBench {
                     dev.write(off, src.slice((int) off, n));
                 }
             });
-            nanos[1] = parallel("read", threads, t -> ByteBuffer.allocateDirect(bs), (t, buf) -> {
+            parallel("read", 1, nanos, threads, t -> ByteBuffer.allocateDirect(bs), (t, buf) -> {
                 long end = (long) from[t + 1] * PAGE;
                 for (long off = (long) from[t] * PAGE; off < end; off += bs) {
                     int n = (int) Math.min(bs, end - off);
@@ -279,7 +298,7 @@ public final class CorpusBench {
         /** Timed compress (nanos[2]) and decompress (nanos[3]); untimed check; returns the stored bytes. */
         long round(ByteBuffer src, long[] nanos) throws InterruptedException {
             int huge = ZramDevice.hugeClassSize();
-            nanos[2] = parallel("compress", threads, t -> null, (t, ignored) -> {
+            parallel("compress", 2, nanos, threads, t -> null, (t, ignored) -> {
                 RawCodec codec = codecs[t];
                 ByteBuffer out = packed[t];
                 int[] len = lengths[t];
@@ -294,7 +313,7 @@ public final class CorpusBench {
                     }
                 }
             });
-            nanos[3] = parallel("decompress", threads, t -> null, (t, ignored) -> {
+            parallel("decompress", 3, nanos, threads, t -> null, (t, ignored) -> {
                 RawCodec codec = codecs[t];
                 ByteBuffer in = packed[t];
                 ByteBuffer out = pageOut[t];
@@ -346,12 +365,14 @@ public final class CorpusBench {
 
     /**
      * Runs {@code work} on {@code threads} fresh threads named {@code name-N} after each has run {@code prepare};
-     * returns the nanoseconds from the release of all threads to the end of the last one.
+     * sets {@code nanos[slot]} to the nanoseconds from the release of all threads to the end of the
+     * last one and {@code nanos[slot + 4]} to the threads' mean CPU time in the work.
      */
-    private static <T> long parallel(String name, int threads, Prepare<T> prepare, Work<T> work) throws InterruptedException {
+    private static <T> void parallel(String name, int slot, long[] nanos, int threads, Prepare<T> prepare, Work<T> work) throws InterruptedException {
         CyclicBarrier ready = new CyclicBarrier(threads + 1);
         CyclicBarrier done = new CyclicBarrier(threads + 1);
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicLong cpu = new AtomicLong();
         List<Thread> list = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int id = t;
@@ -365,7 +386,9 @@ public final class CorpusBench {
                 try {
                     ready.await();
                     if (failure.get() == null) {
+                        long c0 = CPU.getCurrentThreadCpuTime();
                         work.run(id, p);
+                        cpu.addAndGet(CPU.getCurrentThreadCpuTime() - c0);
                     }
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
@@ -401,7 +424,8 @@ public final class CorpusBench {
             }
             throw new IllegalStateException(f.toString(), f);
         }
-        return t1 - t0;
+        nanos[slot] = t1 - t0;
+        nanos[slot + 4] = cpu.get() / threads;
     }
 
     static double median(double[] v) {
