@@ -90,22 +90,25 @@ dd_part() {
         dd if=/dev/zram0 of=/dev/null bs="$bs" iflag=direct,skip_bytes,count_bytes skip="$skip" count="$count" status=none
     fi
 }
-# timed OP BS WRITERS: prints the nanoseconds for the whole file
+# timed OP BS WRITERS: prints the nanoseconds for the whole file, then the writers' mean CPU
+# nanoseconds (user + system: zram compresses in the writer's context, so this is the kernel's work)
 timed() {
-    local op=$1 bs=$2 n=$3 t0 t1
+    local op=$1 bs=$2 n=$3 t0 t1 tf
+    tf=$(mktemp)
     t0=$(now)
     if [[ $n == 1 ]]; then
-        dd_part "$op" "$bs" 0 "$nbytes"
+        ( TIMEFORMAT='%U %S'; time dd_part "$op" "$bs" 0 "$nbytes" ) 2>> "$tf"
     else
-        dd_part "$op" "$bs" 0 "$half" &
+        ( TIMEFORMAT='%U %S'; time dd_part "$op" "$bs" 0 "$half" ) 2>> "$tf" &
         local p1=$!
-        dd_part "$op" "$bs" "$half" $((nbytes - half)) &
+        ( TIMEFORMAT='%U %S'; time dd_part "$op" "$bs" "$half" $((nbytes - half)) ) 2>> "$tf" &
         local p2=$!
         wait $p1
         wait $p2
     fi
     t1=$(now)
-    echo $((t1 - t0))
+    echo $((t1 - t0)) "$(awk -v n="$n" '{ c += $1 + $2 } END { printf "%.0f", c * 1e9 / n }' "$tf")"
+    rm -f "$tf"
 }
 jfield() { grep -o "\"$2\": [-0-9.]*" <<< "$1" | head -1 | awk '{ print $2 }'; }
 jmm() { grep -o '"mmStat": \[[0-9, ]*\]' <<< "$1" | sed 's/.*\[//; s/\]//; s/,//g'; }
@@ -118,11 +121,15 @@ kmm="" jmm_line="" verified="not checked" jsons=()
 for cfg in "4096 1" "1048576 1" "4096 2" "1048576 2"; do
     read -r bs n <<< "$cfg"
     label="bs=$([[ $bs == 4096 ]] && echo 4k || echo 1M) $n writer$([[ $n == 2 ]] && echo s || true)"
-    kw=() kr=()
+    kw=() kr=() kwc=() krc=()
     for ((i = 0; i < REPEAT; i++)); do
         fresh
-        kw+=("$(mbps $nbytes "$(timed write "$bs" "$n")")")
-        kr+=("$(mbps $nbytes "$(timed read "$bs" "$n")")")
+        read -r wall cpu <<< "$(timed write "$bs" "$n")"
+        kw+=("$(mbps $nbytes "$wall")")
+        kwc+=("$(mbps $nbytes "$cpu")")
+        read -r wall cpu <<< "$(timed read "$bs" "$n")"
+        kr+=("$(mbps $nbytes "$wall")")
+        krc+=("$(mbps $nbytes "$cpu")")
         if [[ $bs == 4096 && $n == 1 && $i == $((REPEAT - 1)) ]]; then
             kmm=$(cat $Z/mm_stat)
             if cmp -s <(dd if=/dev/zram0 bs=1M iflag=direct,count_bytes count=$nbytes status=none) <(head -c $nbytes "$FILE"); then
@@ -135,14 +142,19 @@ for cfg in "4096 1" "1048576 1" "4096 2" "1048576 2"; do
     echo 1 > $Z/reset
     kwm=$(median "${kw[@]}")
     krm=$(median "${kr[@]}")
+    kwcm=$(median "${kwc[@]}")
+    krcm=$(median "${krc[@]}")
     js=$("$JAVA" -jar "$JZRAM_JAR" bench --input "$FILE" --algorithm "$ALG" --threads "$n" --block-size "$bs" --repeat "$REPEAT" --json 2>/dev/null)
     jsons+=("$js")
     jw=$(jfield "$js" writeMBps)
     jr=$(jfield "$js" readMBps)
     cc=$(jfield "$js" codecCompressMBps)
     cd=$(jfield "$js" codecDecompressMBps)
+    jwc=$(jfield "$js" writeCpuMBps)
+    jrc=$(jfield "$js" readCpuMBps)
+    ccc=$(jfield "$js" codecCompressCpuMBps)
     [[ $bs == 4096 && $n == 1 ]] && jmm_line=$(jmm "$js")
-    rows+=("$label|$kwm|$jw|$krm|$jr|$cc|$cd|${kw[*]}|${kr[*]}|$bs|$n")
+    rows+=("$label|$kwm|$jw|$krm|$jr|$cc|$cd|${kw[*]}|${kr[*]}|$bs|$n|$kwcm|$jwc|$krcm|$jrc|$ccc")
     say "  $label: kernel write ${kw[*]} read ${kr[*]}; jzram write $jw read $jr"
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -151,9 +163,17 @@ echo
 printf '%-16s %12s %12s %7s %12s %12s %7s %12s %12s %7s\n' config "kernel write" "jzram write" ratio "kernel read" "jzram read" ratio \
     "codec comp" "codec decomp" "w/comp"
 for r in "${rows[@]}"; do
-    IFS='|' read -r label kwm jw krm jr cc cd _ _ _ _ <<< "$r"
+    IFS='|' read -r label kwm jw krm jr cc cd _ <<< "$r"
     awk -v l="$label" -v kw="$kwm" -v jw="$jw" -v kr="$krm" -v jr="$jr" -v cc="$cc" -v cd="$cd" 'BEGIN {
         printf "%-16s %12.1f %12.1f %7.3f %12.1f %12.1f %7.3f %12.1f %12.1f %7.3f\n", l, kw, jw, jw / kw, kr, jr, jr / kr, cc, cd, jw / cc }'
+done
+echo
+echo "The same per CPU-second of the writers/readers (dd's user+system time, jzram's thread CPU time; robust to other load):"
+printf '%-16s %12s %12s %7s %12s %12s %7s %12s %7s\n' config "kernel write" "jzram write" ratio "kernel read" "jzram read" ratio "codec comp" "w/comp"
+for r in "${rows[@]}"; do
+    IFS='|' read -r label _ _ _ _ _ _ _ _ _ _ kwc jwc krc jrc ccc <<< "$r"
+    awk -v l="$label" -v kw="$kwc" -v jw="$jwc" -v kr="$krc" -v jr="$jrc" -v cc="$ccc" 'BEGIN {
+        printf "%-16s %12.1f %12.1f %7.3f %12.1f %12.1f %7.3f %12.1f %7.3f\n", l, kw, jw, jw / kw, kr, jr, jr / kr, cc, jw / cc }'
 done
 scale() { # scale row_a row_b column
     local a b
@@ -185,9 +205,9 @@ if [[ -n "${KC_JSON:-}" ]]; then
         printf '"loadStart": "%s", "loadEnd": "%s", "configs": [' "$load0" "$load1"
         sep=""
         for r in "${rows[@]}"; do
-            IFS='|' read -r label kwm jw krm jr cc cd kwr krr bs n <<< "$r"
-            printf '%s{"label": "%s", "blockSize": %d, "threads": %d, "kernelWriteMBps": %s, "jzramWriteMBps": %s, "kernelReadMBps": %s, "jzramReadMBps": %s, "codecCompressMBps": %s, "codecDecompressMBps": %s, "kernelWriteRuns": [%s], "kernelReadRuns": [%s]}' \
-                "$sep" "$label" "$bs" "$n" "$kwm" "$jw" "$krm" "$jr" "$cc" "$cd" "${kwr// /, }" "${krr// /, }"
+            IFS='|' read -r label kwm jw krm jr cc cd kwr krr bs n kwc jwc krc jrc ccc <<< "$r"
+            printf '%s{"label": "%s", "blockSize": %d, "threads": %d, "kernelWriteMBps": %s, "jzramWriteMBps": %s, "kernelReadMBps": %s, "jzramReadMBps": %s, "codecCompressMBps": %s, "codecDecompressMBps": %s, "kernelWriteCpuMBps": %s, "jzramWriteCpuMBps": %s, "kernelReadCpuMBps": %s, "jzramReadCpuMBps": %s, "codecCompressCpuMBps": %s, "kernelWriteRuns": [%s], "kernelReadRuns": [%s]}' \
+                "$sep" "$label" "$bs" "$n" "$kwm" "$jw" "$krm" "$jr" "$cc" "$cd" "$kwc" "$jwc" "$krc" "$jrc" "$ccc" "${kwr// /, }" "${krr// /, }"
             sep=", "
         done
         printf '], "kernelMmStat": [%s], "jzramMmStat": [%s], "jzram": [' "$(xargs <<< "$kmm" | sed 's/ /, /g')" "$(xargs <<< "$jmm_line" | sed 's/ /, /g')"
