@@ -354,6 +354,24 @@ public final class Charts {
             b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", c.get("label"), fmt(kw), fmt(jw), fmt3(jw / kw), fmt(kr),
                     fmt(jr), fmt3(jr / kr), fmt(cc), fmt(Json.num(c.get("codecDecompressMBps"))), fmt3(jw / cc)));
         }
+        StringBuilder cpu = new StringBuilder();
+        for (Object o : Json.list(kernel.get("configs"))) {
+            Map<String, Object> c = Json.obj(o);
+            double kw = Json.num(c.get("kernelWriteCpuMBps"));
+            double jw = Json.num(c.get("jzramWriteCpuMBps"));
+            double kr = Json.num(c.get("kernelReadCpuMBps"));
+            double jr = Json.num(c.get("jzramReadCpuMBps"));
+            double cc = Json.num(c.get("codecCompressCpuMBps"));
+            if (!Double.isNaN(kw) && !Double.isNaN(jw)) {
+                cpu.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", c.get("label"), fmt(kw), fmt(jw), fmt3(jw / kw),
+                        fmt(kr), fmt(jr), fmt3(jr / kr), fmt(cc), fmt3(jw / cc)));
+            }
+        }
+        if (cpu.length() > 0) {
+            b.append("\nThe same per CPU-second of the writers/readers (dd's user+system time, jzram's thread CPU time; robust to other load):\n\n");
+            b.append("| config | kernel write | jzram write | ratio | kernel read | jzram read | ratio | raw codec compress | jzram write / codec |\n");
+            b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n").append(cpu);
+        }
         List<Object> km = listOrEmpty(kernel.get("kernelMmStat"));
         List<Object> jm = listOrEmpty(kernel.get("jzramMmStat"));
         if (km.size() == 9 && jm.size() == 9) {

@@ -60,6 +60,7 @@ class ChartsTest {
         assertThat(md).contains("| zstd | 246 | 737 |");
         assertThat(md).contains("MaintenanceBenchmark.compact");
         assertThat(md).contains("| compr_data_size | 73367045 | 73368460 | 1415 | +0.00 % |");
+        assertThat(md).contains("| bs=4k 1 writer | 450 | 484 | 1.074 | 1598 | 2240 | 1.402 | 578 | 0.837 |"); // per CPU-second
         assertThat(md).contains("| kernel lz4 | 134217728 | 73367045 | 75911168 | 1.0347 |");
         assertThat(md).contains("| jzram zstd |");
     }
