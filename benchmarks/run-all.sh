@@ -73,7 +73,7 @@ jmh() { # name, then JMH arguments
     local name=$1
     shift
     log "JMH $name"
-    "$JAVA" -jar benchmarks/target/benchmarks.jar "$@" -f 1 "${ITER[@]}" -prof gc -rf json -rff "$RAW/jmh-$name.json" \
+    "$JAVA" -jar benchmarks/target/benchmarks.jar "$@" -f 1 "${ITER[@]}" -prof gc -prof io.jzram.bench.CpuTimeProfiler -rf json -rff "$RAW/jmh-$name.json" \
         > "$RAW/jmh-$name.txt" 2>&1 || { tail -30 "$RAW/jmh-$name.txt"; exit 1; }
 }
 load0=$(cut -d' ' -f1-3 /proc/loadavg)

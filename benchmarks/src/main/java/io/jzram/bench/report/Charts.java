@@ -61,7 +61,12 @@ public final class Charts {
 
     /** One JMH result row. */
     public record Row(String benchmark, String mode, int threads, Map<String, String> params, double score, double error, String unit,
-            double allocPerOp) {
+            double allocPerOp, double cpuNormalized) {
+
+        /** The CPU-normalized score ({@code -prof io.jzram.bench.CpuTimeProfiler}), or the score where it was not run. */
+        public double normalized() {
+            return Double.isNaN(cpuNormalized) ? score : cpuNormalized;
+        }
 
         /** Class.method without the package. */
         public String shortName() {
@@ -142,9 +147,10 @@ public final class Charts {
                 pm.forEach((k, v) -> params.put(String.valueOf(k), String.valueOf(v)));
             }
             double alloc = Json.num(Json.at(m, "secondaryMetrics", "gc.alloc.rate.norm", "score"));
+            double norm = Json.num(Json.at(m, "secondaryMetrics", "cpu.normalized", "score"));
             rows.add(new Row(String.valueOf(m.get("benchmark")), String.valueOf(m.get("mode")), (int) Json.num(m.get("threads")), params,
                     Json.num(Json.at(m, "primaryMetric", "score")), Json.num(Json.at(m, "primaryMetric", "scoreError")),
-                    String.valueOf(Json.at(m, "primaryMetric", "scoreUnit")), alloc));
+                    String.valueOf(Json.at(m, "primaryMetric", "scoreUnit")), alloc, norm));
         }
     }
 
@@ -236,12 +242,15 @@ public final class Charts {
         if (!note.isEmpty()) {
             b.append(note).append("\n\n");
         }
-        b.append("MB = 10^6 bytes; one JMH operation is one 4 KiB page; alloc is `-prof gc`'s gc.alloc.rate.norm (B/op).\n\n");
+        b.append("MB = 10^6 bytes; one JMH operation is one 4 KiB page; alloc is `-prof gc`'s gc.alloc.rate.norm (B/op). "
+                + "Ratios marked *cpu* use the CPU-normalized scores of `-prof io.jzram.bench.CpuTimeProfiler` (each score scaled to "
+                + "the fork having had min(threads, CPUs) cores to itself), which other load on the machine barely moves; "
+                + "the plain ratios use wall-clock scores measured one after the other.\n\n");
         String pages = pages();
         if (!rows.isEmpty()) {
             b.append("## Device vs raw lz4-java (JMH, pages `").append(pages).append("`, sequential, no storm)\n\n");
-            b.append("| threads | device write MB/s | raw lz4 compress MB/s | write / compress | device read MB/s | raw lz4 decompress MB/s | read / decompress | write alloc B/op | read alloc B/op |\n");
-            b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            b.append("| threads | device write MB/s | raw lz4 compress MB/s | write / compress | *cpu* | device read MB/s | raw lz4 decompress MB/s | read / decompress | *cpu* | write alloc B/op | read alloc B/op |\n");
+            b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             Map<Integer, Row> w = byThreads("DeviceBenchmark.write", "pages", pages, "pattern", "seq", "storm", "0", "algorithm", "lz4");
             Map<Integer, Row> r = byThreads("DeviceBenchmark.read", "pages", pages, "pattern", "seq", "storm", "0", "algorithm", "lz4");
             Map<Integer, Row> c = byThreads("CodecBenchmark.compress", "pages", pages, "algorithm", "lz4");
@@ -249,8 +258,9 @@ public final class Charts {
             TreeSet<Integer> threads = new TreeSet<>(w.keySet());
             threads.addAll(c.keySet());
             for (int t : threads) {
-                b.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s | %s | %s |%n", t, mb(w.get(t)), mb(c.get(t)), ratio(w.get(t), c.get(t)),
-                        mb(r.get(t)), mb(d.get(t)), ratio(r.get(t), d.get(t)), alloc(w.get(t)), alloc(r.get(t))));
+                b.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", t, mb(w.get(t)), mb(c.get(t)),
+                        ratio(w.get(t), c.get(t)), cpuRatio(w.get(t), c.get(t)), mb(r.get(t)), mb(d.get(t)), ratio(r.get(t), d.get(t)),
+                        cpuRatio(r.get(t), d.get(t)), alloc(w.get(t)), alloc(r.get(t))));
             }
             Row w1 = w.get(1);
             Row w2 = w.get(2);
@@ -259,9 +269,12 @@ public final class Charts {
                 Row r2 = r.get(2);
                 Row c1 = c.get(1);
                 Row c2 = c.get(2);
-                b.append(String.format(Locale.ROOT, "%n2 threads / 1 thread: device write x%.2f, read x%s; raw lz4 compress x%s.%n",
-                        w2.score / w1.score, r1 != null && r2 != null ? String.format(Locale.ROOT, "%.2f", r2.score / r1.score) : "-",
-                        c1 != null && c2 != null ? String.format(Locale.ROOT, "%.2f", c2.score / c1.score) : "-"));
+                b.append(String.format(Locale.ROOT, "%n2 threads / 1 thread: device write x%.2f (*cpu* x%.2f), read x%s (*cpu* x%s); raw lz4 compress x%s (*cpu* x%s).%n",
+                        w2.score / w1.score, w2.normalized() / w1.normalized(),
+                        r1 != null && r2 != null ? String.format(Locale.ROOT, "%.2f", r2.score / r1.score) : "-",
+                        r1 != null && r2 != null ? String.format(Locale.ROOT, "%.2f", r2.normalized() / r1.normalized()) : "-",
+                        c1 != null && c2 != null ? String.format(Locale.ROOT, "%.2f", c2.score / c1.score) : "-",
+                        c1 != null && c2 != null ? String.format(Locale.ROOT, "%.2f", c2.normalized() / c1.normalized()) : "-"));
             }
             b.append('\n');
             storm(b, pages);
@@ -285,14 +298,15 @@ public final class Charts {
                 for (int t : calm.keySet()) {
                     Row s = storm.get(t);
                     if (s != null) {
-                        lines.add(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s |%n", op, pattern, t, mb(calm.get(t)), mb(s), ratio(s, calm.get(t))));
+                        lines.add(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s |%n", op, pattern, t, mb(calm.get(t)), mb(s), ratio(s, calm.get(t)),
+                                cpuRatio(s, calm.get(t))));
                     }
                 }
             }
         }
         if (!lines.isEmpty()) {
             b.append("## Hotplug storm (100 CPU toggles/s on the device's machine) vs none, same run\n\n");
-            b.append("| op | pattern | threads | no storm MB/s | storm MB/s | storm / none |\n|---|---|---:|---:|---:|---:|\n");
+            b.append("| op | pattern | threads | no storm MB/s | storm MB/s | storm / none | *cpu* |\n|---|---|---:|---:|---:|---:|---:|\n");
             lines.forEach(b::append);
             b.append('\n');
         }
@@ -581,6 +595,10 @@ public final class Charts {
 
     private static String ratio(Row a, Row b) {
         return a == null || b == null ? "-" : fmt3(a.score / b.score);
+    }
+
+    private static String cpuRatio(Row a, Row b) {
+        return a == null || b == null || Double.isNaN(a.cpuNormalized) || Double.isNaN(b.cpuNormalized) ? "-" : fmt3(a.cpuNormalized / b.cpuNormalized);
     }
 
     private static String alloc(Row r) {
