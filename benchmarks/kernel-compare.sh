@@ -144,7 +144,8 @@ for cfg in "4096 1" "1048576 1" "4096 2" "1048576 2"; do
     krm=$(median "${kr[@]}")
     kwcm=$(median "${kwc[@]}")
     krcm=$(median "${krc[@]}")
-    js=$("$JAVA" -jar "$JZRAM_JAR" bench --input "$FILE" --algorithm "$ALG" --threads "$n" --block-size "$bs" --repeat "$REPEAT" --json 2>/dev/null)
+    js=$("$JAVA" -jar "$JZRAM_JAR" bench --input "$FILE" --algorithm "$ALG" --threads "$n" --block-size "$bs" --repeat "$REPEAT" --json 2>/tmp/kernel-compare-jzram.err) \
+        || { say "jzram bench failed ($label):"; cat /tmp/kernel-compare-jzram.err; exit 1; }
     jsons+=("$js")
     jw=$(jfield "$js" writeMBps)
     jr=$(jfield "$js" readMBps)
