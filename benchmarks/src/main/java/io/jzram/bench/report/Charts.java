@@ -478,8 +478,9 @@ public final class Charts {
         NumberAxis x = (NumberAxis) plot.getDomainAxis();
         x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
+        // JMH: device write/read (blue, green), raw lz4 (orange, red); kernel dd (greys); jzram bench (light blue, light green)
         Color[] colors = {new Color(0x1f77b4), new Color(0x2ca02c), new Color(0xff7f0e), new Color(0xd62728), new Color(0x7f7f7f),
-            new Color(0x9467bd), new Color(0x17becf), new Color(0x8c564b)};
+            new Color(0x303030), new Color(0x6baed6), new Color(0x74c476)};
         for (int i = 0; i < data.getSeriesCount(); i++) {
             r.setSeriesPaint(i, colors[i % colors.length]);
             r.setSeriesStroke(i, i < jmhSeries ? new BasicStroke(2.2f)
@@ -539,16 +540,26 @@ public final class Charts {
             return false;
         }
         DefaultCategoryDataset d = new DefaultCategoryDataset();
-        m.forEach((k, v) -> d.addValue((double) v[2] / v[1], k.startsWith("kernel") ? "kernel zram" : "jzram", k));
-        CategoryPlot plot = barPlot(d, "mem_used_total / compr_data_size");
+        m.forEach((k, v) -> d.addValue((double) v[2] / v[1], "mem_used_total / compr_data_size", k));
+        BarRenderer br = new BarRenderer() {
+            @Override
+            public java.awt.Paint getItemPaint(int row, int column) { // the kernel's bar grey, jzram's blue
+                return String.valueOf(d.getColumnKey(column)).startsWith("kernel") ? new Color(0x7f7f7f) : new Color(0x1f77b4);
+            }
+        };
+        br.setBarPainter(new StandardBarPainter());
+        br.setShadowVisible(false);
+        br.setMaximumBarWidth(0.12);
+        br.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", new java.text.DecimalFormat("0.000")));
+        br.setDefaultItemLabelsVisible(true);
+        CategoryPlot plot = new CategoryPlot(d, new CategoryAxis("device and algorithm (same pages)"), new NumberAxis("mem_used_total / compr_data_size"), br);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(Color.GRAY);
         NumberAxis y = (NumberAxis) plot.getRangeAxis();
         y.setAutoRangeIncludesZero(false);
         y.setRange(1.0, Math.max(1.1, m.values().stream().mapToDouble(v -> (double) v[2] / v[1]).max().orElse(1.1) * 1.02));
-        plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.STANDARD);
-        BarRenderer br = (BarRenderer) plot.getRenderer();
-        br.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", new java.text.DecimalFormat("0.000")));
-        br.setDefaultItemLabelsVisible(true);
-        JFreeChart chart = new JFreeChart("Pool overhead: mem_used_total / compr_data_size", JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+        JFreeChart chart = new JFreeChart("Pool overhead: mem_used_total / compr_data_size (kernel grey, jzram blue)",
+                JFreeChart.DEFAULT_TITLE_FONT, plot, false);
         style(chart);
         ChartUtils.saveChartAsPNG(png.toFile(), chart, WIDTH, 480);
         return true;
