@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** The {@code jzram} executable: one subcommand per job. */
 @Command(name = "jzram", mixinStandardHelpOptions = true, version = "jzram 0.1.0",
         description = "A Java emulator of the Linux zram block device and the kernel machinery around it.",
-        subcommands = {StormCommand.class, ShellCommand.class, ServeCommand.class, StatusCommand.class,
+        subcommands = {StormCommand.class, BenchCommand.class, ShellCommand.class, ServeCommand.class, StatusCommand.class,
             ClientCommands.Cat.class, ClientCommands.Write.class, ClientCommands.Ls.class, ClientCommands.Dmesg.class,
             ClientCommands.Modprobe.class, ClientCommands.Rmmod.class, ClientCommands.Lsmod.class, ClientCommands.Cpu.class,
             CommandLine.HelpCommand.class})

@@ -1,0 +1,473 @@
+package io.jzram.cli.bench;
+
+import io.jzram.core.MmStat;
+import io.jzram.core.ZramDevice;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * The corpus benchmark behind {@code jzram bench}: every page of a file through a fresh device
+ * and through the raw codec, in one process, timed the way {@code dd} is timed against the
+ * kernel's zram (benchmarks/kernel-compare.sh).
+ *
+ * <p>One round: a fresh device ({@link ZramDevice#builder()}, disksize = the file rounded up to
+ * a MiB, as many virtual CPUs as threads or real CPUs, whichever is more); <b>write</b>: each
+ * thread writes its contiguous range of the file (thread t of T: pages [t·P/T, (t+1)·P/T), as the
+ * kernel-compare writers take halves) in requests of {@code blockSize} bytes; <b>read</b>: each
+ * thread reads its range back in requests of {@code blockSize} bytes into one reused buffer (as dd
+ * does with its block buffer); then, untimed, every page is read again and compared with the
+ * file (a mismatch fails the run); the mm_stat is taken and the device closed. <b>Codec</b>:
+ * each thread compresses its pages with the raw library codec ({@link RawCodec}, the backends'
+ * calls) into one packed buffer, then decompresses them into a reused page buffer; pages whose
+ * compressed length reaches the huge class size are copied instead, as the device stores them raw.
+ * The codec's round trip is verified untimed too. Times run from a barrier that releases all
+ * threads to the last thread's end. MB = 10^6 bytes.
+ *
+ * <p>{@code warmup} untimed rounds come first (JIT compilation), then {@code repeat} timed ones;
+ * each figure is the median of its rounds.
+ */
+public final class CorpusBench {
+    static final int PAGE = ZramDevice.PAGE_SIZE;
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** What to run. */
+    public record Config(Path input, String algorithm, int threads, int repeat, int warmup, int blockSize) {
+        public Config {
+            Objects.requireNonNull(input, "input");
+            Objects.requireNonNull(algorithm, "algorithm");
+            if (threads < 1) {
+                throw new IllegalArgumentException("--threads must be at least 1");
+            }
+            if (repeat < 1) {
+                throw new IllegalArgumentException("--repeat must be at least 1");
+            }
+            if (warmup < 0) {
+                throw new IllegalArgumentException("--warmup must not be negative");
+            }
+            if (blockSize < PAGE || blockSize % PAGE != 0) {
+                throw new IllegalArgumentException("--block-size must be a multiple of 4096: " + blockSize);
+            }
+        }
+    }
+
+    /** What a run measured; the MB/s figures are medians of the timed rounds. */
+    public record Result(Config config, int pages, long bytes, double[] writeRuns, double[] readRuns, double[] compressRuns,
+            double[] decompressRuns, double[][] cpuRuns, MmStat mmStat, long codecBytes) {
+
+        /**
+         * The same figures per CPU-second instead of per wall-clock second (bytes over the
+         * threads' mean CPU time; write, read, compress, decompress): less sensitive to other
+         * load on the machine than the wall-clock figures, blind to time spent waiting.
+         */
+        public double cpuMBps(int phase) {
+            return median(cpuRuns[phase]);
+        }
+
+        public double writeMBps() {
+            return median(writeRuns);
+        }
+
+        public double readMBps() {
+            return median(readRuns);
+        }
+
+        public double codecCompressMBps() {
+            return median(compressRuns);
+        }
+
+        public double codecDecompressMBps() {
+            return median(decompressRuns);
+        }
+
+        /** The codec's stored ratio: compressed bytes (huge pages as 4096) over the input bytes. */
+        public double codecRatio() {
+            return (double) codecBytes / bytes;
+        }
+
+        /** mm_stat's nine numbers in kernel order. */
+        public long[] mmStatFields() {
+            MmStat s = mmStat;
+            return new long[] {s.origDataSize(), s.comprDataSize(), s.memUsedTotal(), s.memLimit(), s.memUsedMax(), s.samePages(),
+                s.pagesCompacted(), s.hugePages(), s.hugePagesSince()};
+        }
+
+        /** One JSON object (no trailing newline). */
+        public String toJson() {
+            StringBuilder b = new StringBuilder(1024).append('{');
+            field(b, "input", quote(config.input().toString()));
+            field(b, "algorithm", quote(config.algorithm()));
+            field(b, "threads", config.threads());
+            field(b, "blockSize", config.blockSize());
+            field(b, "repeat", config.repeat());
+            field(b, "warmup", config.warmup());
+            field(b, "pages", pages);
+            field(b, "bytes", bytes);
+            field(b, "writeMBps", num(writeMBps()));
+            field(b, "readMBps", num(readMBps()));
+            field(b, "codecCompressMBps", num(codecCompressMBps()));
+            field(b, "codecDecompressMBps", num(codecDecompressMBps()));
+            field(b, "writeVsCodecCompress", num(writeMBps() / codecCompressMBps()));
+            field(b, "readVsCodecDecompress", num(readMBps() / codecDecompressMBps()));
+            field(b, "codecStoredRatio", num(codecRatio()));
+            field(b, "writeCpuMBps", num(cpuMBps(0)));
+            field(b, "readCpuMBps", num(cpuMBps(1)));
+            field(b, "codecCompressCpuMBps", num(cpuMBps(2)));
+            field(b, "codecDecompressCpuMBps", num(cpuMBps(3)));
+            field(b, "writeRuns", array(writeRuns));
+            field(b, "readRuns", array(readRuns));
+            field(b, "codecCompressRuns", array(compressRuns));
+            field(b, "codecDecompressRuns", array(decompressRuns));
+            StringBuilder mm = new StringBuilder("[");
+            for (long v : mmStatFields()) {
+                mm.append(mm.length() > 1 ? ", " : "").append(v);
+            }
+            field(b, "mmStat", mm.append(']').toString());
+            field(b, "mmStatLine", quote(mmStat.sysfsLine().trim()));
+            field(b, "verified", "true");
+            field(b, "java", quote(System.getProperty("java.version")));
+            field(b, "availableProcessors", Runtime.getRuntime().availableProcessors());
+            b.setLength(b.length() - 2);
+            return b.append('}').toString();
+        }
+    }
+
+    private CorpusBench() {
+    }
+
+    /**
+     * Runs the benchmark; {@code progress} gets one line per round.
+     *
+     * @throws IOException the input cannot be read or holds no whole page
+     * @throws IllegalStateException a page did not read back as written (the message says which)
+     */
+    public static Result run(Config c, Consumer<String> progress) throws IOException, InterruptedException {
+        ByteBuffer src = load(c.input());
+        int pages = src.capacity() / PAGE;
+        long bytes = (long) pages * PAGE;
+        int threads = Math.min(c.threads(), pages);
+        int[] from = new int[threads + 1];
+        for (int t = 0; t <= threads; t++) {
+            from[t] = (int) ((long) pages * t / threads);
+        }
+        int rounds = c.warmup() + c.repeat();
+        double[] w = new double[c.repeat()];
+        double[] r = new double[c.repeat()];
+        double[] cc = new double[c.repeat()];
+        double[] cd = new double[c.repeat()];
+        double[][] cpu = new double[4][c.repeat()];
+        MmStat mm = null;
+        long codecBytes = 0;
+        Codecs codecs = new Codecs(c.algorithm(), threads, from);
+        try {
+            for (int round = 0; round < rounds; round++) {
+                int k = round - c.warmup();
+                long[] nanos = new long[8];
+                mm = deviceRound(c, src, threads, from, nanos);
+                codecBytes = codecs.round(src, nanos);
+                String what = k < 0 ? "warm-up" : "round " + (k + 1) + "/" + c.repeat();
+                double[] mbps = new double[4];
+                for (int i = 0; i < 4; i++) {
+                    mbps[i] = bytes / (nanos[i] / 1e9) / 1e6;
+                }
+                if (k >= 0) {
+                    for (int i = 0; i < 4; i++) {
+                        cpu[i][k] = bytes / (nanos[i + 4] / 1e9) / 1e6;
+                    }
+                    w[k] = mbps[0];
+                    r[k] = mbps[1];
+                    cc[k] = mbps[2];
+                    cd[k] = mbps[3];
+                }
+                progress.accept(String.format("%-11s write %8.1f  read %8.1f  codec compress %8.1f  decompress %8.1f MB/s", what,
+                        mbps[0], mbps[1], mbps[2], mbps[3]));
+            }
+        } finally {
+            codecs.close();
+        }
+        return new Result(new Config(c.input(), c.algorithm(), threads, c.repeat(), c.warmup(), c.blockSize()), pages, bytes, w, r, cc, cd,
+                cpu, mm, codecBytes);
+    }
+
+    /** The file's whole pages in one direct buffer. */
+    static ByteBuffer load(Path input) throws IOException {
+        long size = Files.size(input);
+        long pages = size / PAGE;
+        if (pages == 0) {
+            throw new IOException(input + " holds no whole 4096-byte page");
+        }
+        if (pages * PAGE > Integer.MAX_VALUE - PAGE) {
+            throw new IOException(input + " is too big for one run (at most 2 GiB)");
+        }
+        ByteBuffer all = ByteBuffer.allocateDirect((int) (pages * PAGE));
+        byte[] chunk = new byte[1 << 20];
+        try (InputStream in = Files.newInputStream(input)) {
+            while (all.hasRemaining()) {
+                int n = in.readNBytes(chunk, 0, Math.min(chunk.length, all.remaining()));
+                if (n <= 0) {
+                    throw new IOException(input + " shrank while being read");
+                }
+                all.put(chunk, 0, n);
+            }
+        }
+        return all.clear();
+    }
+
+    /** One fresh device: timed write and read (nanos[0], nanos[1]), untimed verification; returns its mm_stat. */
+    private static MmStat deviceRound(Config c, ByteBuffer src, int threads, int[] from, long[] nanos) throws InterruptedException {
+        long disk = ((long) src.capacity() + (1 << 20) - 1) & -(1L << 20);
+        int cpus = Math.max(threads, Math.max(2, Runtime.getRuntime().availableProcessors()));
+        try (ZramDevice dev = ZramDevice.builder().diskSize(disk).algorithm(c.algorithm()).cpus(cpus).build()) {
+            int bs = c.blockSize();
+            parallel("write", 0, nanos, threads, t -> {
+                dev.host().hotplug().placement().pinCurrentThread(t % cpus);
+                return null;
+            }, (t, ignored) -> {
+                long end = (long) from[t + 1] * PAGE;
+                for (long off = (long) from[t] * PAGE; off < end; off += bs) {
+                    int n = (int) Math.min(bs, end - off);
+                    dev.write(off, src.slice((int) off, n));
+                }
+            });
+            parallel("read", 1, nanos, threads, t -> ByteBuffer.allocateDirect(bs), (t, buf) -> {
+                long end = (long) from[t + 1] * PAGE;
+                for (long off = (long) from[t] * PAGE; off < end; off += bs) {
+                    int n = (int) Math.min(bs, end - off);
+                    dev.read(off, buf.clear().limit(n));
+                }
+            });
+            ByteBuffer page = ByteBuffer.allocateDirect(PAGE);
+            for (int i = 0; i < src.capacity() / PAGE; i++) {
+                try {
+                    dev.read((long) i * PAGE, page.clear());
+                } catch (IOException e) {
+                    throw new IllegalStateException("reading page " + i + " back failed: " + e.getMessage(), e);
+                }
+                if (page.clear().compareTo(src.slice(i * PAGE, PAGE)) != 0) {
+                    throw new IllegalStateException("page " + i + " did not read back as written");
+                }
+            }
+            return dev.mmStat();
+        }
+    }
+
+    /** Per-thread raw codecs and their buffers, kept across rounds. */
+    private static final class Codecs implements AutoCloseable {
+        final RawCodec[] codecs;
+        final ByteBuffer[] packed;
+        final int[][] lengths;
+        final int[][] offsets;
+        final int[] from;
+        final int threads;
+        final ByteBuffer[] pageOut;
+
+        Codecs(String algorithm, int threads, int[] from) {
+            this.threads = threads;
+            this.from = from;
+            codecs = new RawCodec[threads];
+            packed = new ByteBuffer[threads];
+            lengths = new int[threads][];
+            offsets = new int[threads][];
+            pageOut = new ByteBuffer[threads];
+            try {
+                for (int t = 0; t < threads; t++) {
+                    codecs[t] = RawCodec.of(algorithm);
+                    int n = from[t + 1] - from[t];
+                    packed[t] = ByteBuffer.allocateDirect(n * PAGE + 2 * PAGE);
+                    lengths[t] = new int[n];
+                    offsets[t] = new int[n];
+                    pageOut[t] = ByteBuffer.allocateDirect(PAGE);
+                }
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        /** Timed compress (nanos[2]) and decompress (nanos[3]); untimed check; returns the stored bytes. */
+        long round(ByteBuffer src, long[] nanos) throws InterruptedException {
+            int huge = ZramDevice.hugeClassSize();
+            parallel("compress", 2, nanos, threads, t -> null, (t, ignored) -> {
+                RawCodec codec = codecs[t];
+                ByteBuffer out = packed[t];
+                int[] len = lengths[t];
+                int[] at = offsets[t];
+                int off = 0;
+                for (int i = from[t], j = 0; i < from[t + 1]; i++, j++) {
+                    int n = codec.compress(src, i * PAGE, out, off, 2 * PAGE);
+                    at[j] = off;
+                    len[j] = n;
+                    if (n < huge) {
+                        off += n; // a huge page is stored raw: its output is overwritten by the next page's
+                    }
+                }
+            });
+            parallel("decompress", 3, nanos, threads, t -> null, (t, ignored) -> {
+                RawCodec codec = codecs[t];
+                ByteBuffer in = packed[t];
+                ByteBuffer out = pageOut[t];
+                int[] len = lengths[t];
+                int[] at = offsets[t];
+                for (int i = from[t], j = 0; i < from[t + 1]; i++, j++) {
+                    if (len[j] >= huge) {
+                        out.put(0, src, i * PAGE, PAGE);
+                    } else {
+                        codec.decompress(in, at[j], len[j], out, 0);
+                    }
+                }
+            });
+            long stored = 0;
+            for (int t = 0; t < threads; t++) {
+                ByteBuffer out = pageOut[t];
+                for (int i = from[t], j = 0; i < from[t + 1]; i++, j++) {
+                    int n = lengths[t][j];
+                    stored += n >= huge ? PAGE : n;
+                    if (n < huge) {
+                        int got = codecs[t].decompress(packed[t], offsets[t][j], n, out, 0);
+                        if (got != PAGE || out.clear().compareTo(src.slice(i * PAGE, PAGE)) != 0) {
+                            throw new IllegalStateException("the raw codec's round trip of page " + i + " failed");
+                        }
+                    }
+                }
+            }
+            return stored;
+        }
+
+        @Override
+        public void close() {
+            for (RawCodec c : codecs) {
+                if (c != null) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    /** A thread's set-up step (untimed) and its timed work. */
+    private interface Prepare<T> {
+        T prepare(int thread) throws Exception;
+    }
+
+    private interface Work<T> {
+        void run(int thread, T prepared) throws Exception;
+    }
+
+    /**
+     * Runs {@code work} on {@code threads} fresh threads named {@code name-N} after each has run {@code prepare};
+     * sets {@code nanos[slot]} to the nanoseconds from the release of all threads to the end of the
+     * last one and {@code nanos[slot + 4]} to the threads' mean CPU time in the work.
+     */
+    private static <T> void parallel(String name, int slot, long[] nanos, int threads, Prepare<T> prepare, Work<T> work) throws InterruptedException {
+        CyclicBarrier ready = new CyclicBarrier(threads + 1);
+        CyclicBarrier done = new CyclicBarrier(threads + 1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicLong cpu = new AtomicLong();
+        List<Thread> list = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            Thread th = new Thread(() -> {
+                T p = null;
+                try {
+                    p = prepare.prepare(id);
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+                try {
+                    ready.await();
+                    if (failure.get() == null) {
+                        long c0 = CPU.getCurrentThreadCpuTime();
+                        work.run(id, p);
+                        cpu.addAndGet(CPU.getCurrentThreadCpuTime() - c0);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    try {
+                        done.await();
+                    } catch (InterruptedException | BrokenBarrierException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }, name + "-" + t); // the phase names the thread, for profilers (perf --sort comm)
+            th.setDaemon(true);
+            list.add(th);
+            th.start();
+        }
+        long t0;
+        long t1;
+        try {
+            ready.await();
+            t0 = System.nanoTime();
+            done.await();
+            t1 = System.nanoTime();
+        } catch (BrokenBarrierException e) {
+            throw new IllegalStateException("a benchmark thread failed", e);
+        }
+        for (Thread th : list) {
+            th.join();
+        }
+        Throwable f = failure.get();
+        if (f != null) {
+            if (f instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(f.toString(), f);
+        }
+        nanos[slot] = t1 - t0;
+        nanos[slot + 4] = cpu.get() / threads;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    private static void field(StringBuilder b, String name, Object value) {
+        b.append('"').append(name).append("\": ").append(value).append(", ");
+    }
+
+    private static String num(double d) {
+        return Double.isFinite(d) ? String.format(java.util.Locale.ROOT, "%.3f", d) : "null";
+    }
+
+    private static String array(double[] v) {
+        StringBuilder b = new StringBuilder("[");
+        for (double d : v) {
+            b.append(b.length() > 1 ? ", " : "").append(num(d));
+        }
+        return b.append(']').toString();
+    }
+
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char ch : s.toCharArray()) {
+            switch (ch) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (ch < 0x20) {
+                        b.append(String.format("\\u%04x", (int) ch));
+                    } else {
+                        b.append(ch);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+}

@@ -1,0 +1,138 @@
+package io.jzram.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jzram bench} on a few MB of generated pages: output, JSON fields, mm_stat, errors. */
+class BenchCommandTest {
+    static final int PAGES = 1000; // 4 MB
+    static final int ZERO_PAGES = 50;
+    static final int RANDOM_PAGES = 100;
+
+    @TempDir
+    static Path dir;
+    static Path file;
+
+    @BeforeAll
+    static void pages() throws IOException {
+        Random r = new Random(1);
+        byte[] all = new byte[PAGES * 4096 + 100]; // a trailing partial page is ignored
+        String words = "the zram page compress stream handle slot kernel memory ";
+        for (int p = 0; p < PAGES; p++) {
+            int off = p * 4096;
+            if (p % 20 == 7) {
+                continue; // zero page: 50 of them
+            }
+            if (p % 10 == 3) {
+                byte[] rnd = new byte[4096];
+                r.nextBytes(rnd);
+                System.arraycopy(rnd, 0, all, off, 4096); // incompressible: 100 of them
+                continue;
+            }
+            for (int i = 0; i < 4096; i++) {
+                all[off + i] = (byte) words.charAt((i * 7 + p + r.nextInt(3)) % words.length());
+            }
+        }
+        file = dir.resolve("pages.bin");
+        Files.write(file, all);
+    }
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = Jzram.commandLine().execute(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static double number(String json, String field) {
+        Matcher m = Pattern.compile("\"" + field + "\": (-?[0-9.]+)").matcher(json);
+        assertThat(m.find()).as(field + " in " + json).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    static long[] mmStat(String json) {
+        Matcher m = Pattern.compile("\"mmStat\": \\[([0-9, ]+)]").matcher(json);
+        assertThat(m.find()).as("mmStat in " + json).isTrue();
+        return Arrays.stream(m.group(1).split(", ")).mapToLong(Long::parseLong).toArray();
+    }
+
+    @Test
+    void jsonHasTheFiguresAndTheMmStatOfEveryPage() {
+        Run r = run("bench", "--input", file.toString(), "--repeat", "2", "--warmup", "0", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        String json = r.out().trim();
+        assertThat(json).startsWith("{").endsWith("}").doesNotContain("\n");
+        for (String f : new String[] {"writeMBps", "readMBps", "codecCompressMBps", "codecDecompressMBps"}) {
+            assertThat(number(json, f)).as(f).isPositive();
+        }
+        assertThat(number(json, "pages")).isEqualTo(PAGES);
+        assertThat(number(json, "threads")).isEqualTo(1);
+        long[] mm = mmStat(json);
+        assertThat(mm).hasSize(9);
+        assertThat(mm[0]).as("orig_data_size").isEqualTo(PAGES * 4096L);
+        assertThat(mm[5]).as("same_pages").isEqualTo(ZERO_PAGES);
+        assertThat(mm[7]).as("huge_pages").isEqualTo(RANDOM_PAGES);
+        assertThat(mm[1]).as("compr_data_size").isGreaterThan(RANDOM_PAGES * 4096L).isLessThan(PAGES * 4096L);
+        assertThat(mm[2]).as("mem_used_total").isGreaterThanOrEqualTo(mm[1]);
+        assertThat(json).contains("\"algorithm\": \"lz4\"", "\"verified\": true");
+        assertThat(r.err()).contains("round 1/2", "round 2/2");
+    }
+
+    @Test
+    void twoThreadsWithMegabyteRequestsStoreTheSame() {
+        Run one = run("bench", "--input", file.toString(), "--repeat", "1", "--warmup", "0", "--json");
+        Run two = run("bench", "--input", file.toString(), "--repeat", "1", "--warmup", "0", "--threads", "2", "--block-size",
+                "1048576", "--json", "--algorithm", "zstd");
+        assertThat(two.code()).as(two.err()).isZero();
+        assertThat(number(two.out(), "threads")).isEqualTo(2);
+        assertThat(number(two.out(), "blockSize")).isEqualTo(1 << 20);
+        long[] a = mmStat(one.out());
+        long[] b = mmStat(two.out());
+        assertThat(b[0]).isEqualTo(a[0]);
+        assertThat(b[5]).isEqualTo(a[5]);
+        assertThat(b[1]).as("zstd packs tighter than lz4").isLessThan(a[1]);
+    }
+
+    @Test
+    void tableNamesEveryFigure() {
+        Run r = run("bench", "--input", file.toString(), "--repeat", "1", "--warmup", "0", "--algorithm", "deflate");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("write", "read", "codec compress", "codec decompress", "write / codec compress",
+                "read / codec decompress", "verified: all 1000 pages");
+        assertThat(r.out()).containsPattern("mm_stat +" + (PAGES * 4096L) + " ");
+    }
+
+    @Test
+    void badArgumentsExitTwo() {
+        assertThat(run("bench", "--input", dir.resolve("missing").toString()).code()).isEqualTo(2);
+        assertThat(run("bench", "--input", file.toString(), "--algorithm", "lzo").code()).isEqualTo(2);
+        assertThat(run("bench", "--input", file.toString(), "--block-size", "1000").code()).isEqualTo(2);
+        assertThat(run("bench", "--input", file.toString(), "--threads", "0").code()).isEqualTo(2);
+    }
+}
