@@ -20,9 +20,9 @@ final class ChannelInput {
         buffer.flip(); // empty, ready for get
     }
 
-    /** Whether bytes are already buffered (the client sent more than has been consumed). */
-    boolean hasBuffered() {
-        return buffer.hasRemaining();
+    /** How many bytes are buffered and not yet consumed. */
+    int buffered() {
+        return buffer.remaining();
     }
 
     /** Reads exactly n bytes (n <= buffer size) and returns them in the internal buffer's view. */

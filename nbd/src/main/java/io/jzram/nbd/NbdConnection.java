@@ -22,11 +22,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * One client connection, from accept to close.
  *
  * <p>Three roles: the <b>reader</b> thread negotiates the handshake, then parses requests, rejects
- * invalid ones with an error reply, and dispatches valid ones to the server's worker pool; the
- * <b>workers</b> run the device I/O and queue the reply; the <b>writer</b> thread writes queued
- * replies (batched in one gathering write) in the order they complete. Workers never touch the
- * socket, so a client that stops reading blocks only its own writer, and through the budget its
- * own reader.
+ * invalid ones with an error reply, serves small ones itself ({@code inlineRequestBytes}: a 4 KiB
+ * read or write costs less than the two thread handoffs of the pool path) and dispatches the others
+ * to the server's worker pool; the <b>workers</b> run the device I/O and queue the reply; the
+ * <b>writer</b> thread writes queued replies (batched in one write) in the order they complete.
+ * The reader keeps its own replies until it has consumed every request the client has sent so far
+ * (no complete header left in its buffer), then writes them in one batch: a pipelined burst of
+ * requests costs one read and one write system call. The two writers of the socket take
+ * {@code socketWrite} for each batch. Workers never touch the socket, so a client that stops
+ * reading blocks only its own writer and reader (and through the budget no more than that).
  *
  * <p>Budget: every request takes a slot and its payload bytes (see
  * {@link CommandExecutor#budgetBytes}) from two semaphores before its payload is read, and gives
@@ -51,6 +55,8 @@ final class NbdConnection {
     private final Semaphore slots;
     private final Semaphore bytes;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    /** Held while a batch of replies goes out (writer thread, or the reader for its inline replies). */
+    private final ReentrantLock socketWrite = new ReentrantLock();
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -195,7 +201,19 @@ final class NbdConnection {
     }
 
     private void readLoop(ChannelInput in, Session s) throws IOException {
+        InlineReplies inline = new InlineReplies();
+        try {
+            readRequests(in, s, inline);
+        } finally {
+            inline.flush(); // replies to requests that were served, even when the stream then broke
+        }
+    }
+
+    private void readRequests(ChannelInput in, Session s, InlineReplies inline) throws IOException {
         while (true) {
+            if (in.buffered() < REQUEST_HEADER_SIZE) {
+                inline.flush(); // about to wait for the client: it must have its answers first
+            }
             ByteBuffer h = in.read(REQUEST_HEADER_SIZE);
             int magic = h.getInt();
             if (magic != REQUEST_MAGIC) {
@@ -219,6 +237,28 @@ final class NbdConnection {
                 return;
             }
             CommandExecutor.Invalid invalid = executor.validate(s, flags, type, offset, length);
+            if (invalid == null && servedInline(type, length)) {
+                ByteBuffer data = null;
+                if (payload) {
+                    data = inline.payload((int) length);
+                    in.readFully(data);
+                    data.flip();
+                }
+                Request r = new Request(flags, type, cookie, offset, length, data);
+                lock.lock();
+                try {
+                    if (shuttingDown) {
+                        queueLocked(budgeted(CommandExecutor.error(s.structuredReplies(), cookie, NbdError.ESHUTDOWN,
+                                "the server is shutting down"), 0));
+                        continue;
+                    }
+                    pending++;
+                } finally {
+                    lock.unlock();
+                }
+                inline.add(serve(s, r));
+                continue;
+            }
             int cost = invalid == null ? executor.budgetBytes(type, offset, length) : 0;
             slots.acquireUninterruptibly();
             bytes.acquireUninterruptibly(cost);
@@ -263,7 +303,13 @@ final class NbdConnection {
         return r;
     }
 
-    private void work(Session s, Request r, int cost) {
+    /** Whether a valid request is small enough to be served on the reader thread. */
+    private boolean servedInline(int type, long length) {
+        return type != CMD_BLOCK_STATUS && length <= config.inlineRequestBytes();
+    }
+
+    /** Runs a valid request on the device: its reply, an error reply when the device failed. */
+    private Reply serve(Session s, Request r) {
         Reply reply = null;
         try {
             reply = executor.execute(s, r);
@@ -277,6 +323,14 @@ final class NbdConnection {
             } catch (Throwable t2) {
                 reply = CommandExecutor.simple(r.cookie(), NbdError.EIO.code());
             }
+        }
+        return reply != null ? reply : CommandExecutor.simple(r.cookie(), NbdError.EIO.code());
+    }
+
+    private void work(Session s, Request r, int cost) {
+        Reply reply = null;
+        try {
+            reply = serve(s, r);
         } finally {
             if (reply == null) {
                 reply = CommandExecutor.simple(r.cookie(), NbdError.EIO.code());
@@ -340,21 +394,7 @@ final class NbdConnection {
                 }
                 if (!broken) {
                     try {
-                        for (Reply r : batch) {
-                            for (ByteBuffer b : r.buffers) {
-                                while (b.hasRemaining()) {
-                                    if (!out.hasRemaining()) {
-                                        flush(out);
-                                    }
-                                    int n = Math.min(out.remaining(), b.remaining());
-                                    ByteBuffer part = b.slice();
-                                    part.limit(n);
-                                    out.put(part);
-                                    b.position(b.position() + n);
-                                }
-                            }
-                        }
-                        flush(out);
+                        send(batch, out);
                     } catch (IOException e) {
                         broken = true; // client gone: keep draining so the workers finish, then close
                         closeChannel();
@@ -393,6 +433,83 @@ final class NbdConnection {
                 s.opener().close();
             }
             finish();
+        }
+    }
+
+    /** Writes replies through the direct buffer out, as one batch on the socket. */
+    private void send(List<Reply> replies, ByteBuffer out) throws IOException {
+        socketWrite.lock();
+        try {
+            for (Reply r : replies) {
+                for (ByteBuffer b : r.buffers) {
+                    while (b.hasRemaining()) {
+                        if (!out.hasRemaining()) {
+                            flush(out);
+                        }
+                        int n = Math.min(out.remaining(), b.remaining());
+                        ByteBuffer part = b.slice();
+                        part.limit(n);
+                        out.put(part);
+                        b.position(b.position() + n);
+                    }
+                }
+            }
+            flush(out);
+        } finally {
+            out.clear();
+            socketWrite.unlock();
+        }
+    }
+
+    /**
+     * The reader's replies to the requests it served itself, not yet written; each counts in
+     * {@code pending} until it has been written (or the socket has failed), so the writer does not
+     * close the connection under them.
+     */
+    private final class InlineReplies {
+        private final List<Reply> replies = new ArrayList<>();
+        private ByteBuffer out;
+        private ByteBuffer payload;
+
+        /** A buffer for a write's payload, reused: the device has copied it when the request returns. */
+        ByteBuffer payload(int length) {
+            if (payload == null || payload.capacity() < length) {
+                payload = ByteBuffer.allocate(Math.max(length, 4096));
+            }
+            payload.clear().limit(length);
+            return payload;
+        }
+
+        void add(Reply r) throws IOException {
+            replies.add(r);
+            if (replies.size() >= 256) {
+                flush();
+            }
+        }
+
+        void flush() throws IOException {
+            if (replies.isEmpty()) {
+                return;
+            }
+            try {
+                if (out == null) {
+                    out = ByteBuffer.allocateDirect(OUTPUT_BUFFER);
+                }
+                send(replies, out);
+            } catch (IOException e) {
+                closeChannel(); // the client is gone: the reader stops, the writer drains the rest
+                throw e;
+            } finally {
+                int n = replies.size();
+                replies.clear();
+                lock.lock();
+                try {
+                    pending -= n;
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
         }
     }
 

@@ -64,7 +64,8 @@ public final class NbdServer implements AutoCloseable {
     private NbdServer(Builder b) throws IOException {
         this.registry = b.registry;
         this.config = new ServerConfig(b.minimumBlockSize, b.maximumPayload, b.maxInFlightRequests,
-                b.maxInFlightBytes, b.workerThreads, b.handshakeTimeout, b.maxConnections, b.maxBlockStatusExtents);
+                b.maxInFlightBytes, b.workerThreads, b.handshakeTimeout, b.maxConnections, b.maxBlockStatusExtents,
+                b.inlineRequestBytes);
         this.executor = new CommandExecutor(config);
         this.closeTimeout = b.closeTimeout;
         this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 30, TimeUnit.SECONDS,
@@ -316,7 +317,8 @@ public final class NbdServer implements AutoCloseable {
     /**
      * Configuration of a server. Defaults: no listener (set at least one), minimum block size 1,
      * maximum payload 32 MiB, per connection at most 128 requests and 64 MiB + 1 MiB of payload in
-     * flight, workers = 2 x CPUs (4..32), handshake timeout 30 s, 1024 connections, close timeout 30 s.
+     * flight, workers = 2 x CPUs (4..32), requests up to 64 KiB served inline on the reader thread,
+     * handshake timeout 30 s, 1024 connections, close timeout 30 s.
      */
     public static final class Builder {
         private final ExportRegistry registry;
@@ -330,6 +332,7 @@ public final class NbdServer implements AutoCloseable {
         private Duration handshakeTimeout = Duration.ofSeconds(30);
         private int maxConnections = 1024;
         private int maxBlockStatusExtents = 1 << 16;
+        private int inlineRequestBytes = 64 * 1024;
         private Duration closeTimeout = Duration.ofSeconds(30);
 
         private Builder(ExportRegistry registry) {
@@ -387,6 +390,20 @@ public final class NbdServer implements AutoCloseable {
                 throw new IllegalArgumentException("worker threads: " + n);
             }
             this.workerThreads = n;
+            return this;
+        }
+
+        /**
+         * Requests whose data (READ/WRITE length; 0 for the other commands but BLOCK_STATUS) is at
+         * most this many bytes are served on the connection's reader thread, their replies written
+         * by it in one batch per burst of requests; larger ones go to the worker pool and may be
+         * answered out of order. 0: every request goes to the pool (BLOCK_STATUS always does).
+         */
+        public Builder inlineRequestBytes(int bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("inline request bytes: " + bytes);
+            }
+            this.inlineRequestBytes = bytes;
             return this;
         }
 

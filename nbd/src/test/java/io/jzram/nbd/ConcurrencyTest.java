@@ -38,8 +38,19 @@ class ConcurrencyTest {
     }
 
     @Test
-    void requestsOnOneConnectionAreAnsweredOutOfOrder() throws Exception {
-        ts = new TestServer(dir);
+    void aLargeRequestOnThePoolIsOvertakenByTheSmallOnesServedInline() throws Exception {
+        ts = new TestServer(dir); // default: up to 64 KiB served on the reader thread
+        answersOutOfOrderWhileOneReadStalls(1 << 20);
+    }
+
+    @Test
+    void withoutInlineServiceEvenSmallRequestsAreAnsweredOutOfOrder() throws Exception {
+        ts = new TestServer(dir, b -> b.inlineRequestBytes(0));
+        answersOutOfOrderWhileOneReadStalls(PAGE);
+    }
+
+    /** A read of slowLength at offset 0 stalls in the device; a write, a read and a flush sent after it are answered first. */
+    private void answersOutOfOrderWhileOneReadStalls(int slowLength) throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch stalled = new CountDownLatch(1);
         ts.device.hook((op, offset) -> {
@@ -53,10 +64,10 @@ class ConcurrencyTest {
             }
         });
         try (NbdTestClient c = ts.client(true)) {
-            long slow = c.send(0, CMD_READ, 0, PAGE, null);
+            long slow = c.send(0, CMD_READ, 0, slowLength, null);
             assertThat(stalled.await(5, TimeUnit.SECONDS)).isTrue();
-            long w = c.send(0, CMD_WRITE, PAGE, 3, new byte[] {1, 2, 3});
-            long r = c.send(0, CMD_READ, 2 * PAGE, 10, null);
+            long w = c.send(0, CMD_WRITE, 2L << 20, 3, new byte[] {1, 2, 3});
+            long r = c.send(0, CMD_READ, (2L << 20) + 2 * PAGE, 10, null);
             long f = c.send(0, CMD_FLUSH, 0, 0, null);
             List<Long> order = new ArrayList<>();
             for (int i = 0; i < 3; i++) {

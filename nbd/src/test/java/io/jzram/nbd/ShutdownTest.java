@@ -32,7 +32,8 @@ class ShutdownTest {
 
     @Test
     void shutdownFinishesRequestsInFlightThenCloses() throws Exception {
-        TestServer ts = new TestServer(dir, b -> b.workerThreads(8)); // 4 stalled writes leave workers free
+        // 4 stalled writes on the pool (none served inline) leave workers free
+        TestServer ts = new TestServer(dir, b -> b.workerThreads(8).inlineRequestBytes(0));
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch started = new CountDownLatch(4);
         ts.device.hook((op, offset) -> {
@@ -87,6 +88,41 @@ class ShutdownTest {
         }
         assertThat(ts.device.openers()).isZero();
         assertThat(ts.server.connectionCount()).isZero();
+        assertThat(connectionThreads()).isZero();
+    }
+
+    @Test
+    void shutdownWaitsForAWriteServedInlineAndAcknowledgesIt() throws Exception {
+        TestServer ts = new TestServer(dir); // a 4 KiB write is served on the reader thread
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        ts.device.hook((op, offset) -> {
+            if (op.equals("write")) {
+                started.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        NbdTestClient c = ts.client(false);
+        byte[] data = new byte[PAGE];
+        java.util.Arrays.fill(data, (byte) 7);
+        c.send(0, CMD_WRITE, PAGE, PAGE, data);
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Boolean> shutdown = CompletableFuture.supplyAsync(() -> ts.server.shutdown(Duration.ofSeconds(10)));
+        Thread.sleep(200);
+        assertThat(shutdown).isNotDone(); // the write is in flight: the connection stays
+        release.countDown();
+        assertThat(c.readReply().error).isZero();
+        assertThat(c.closedByServer()).isTrue();
+        c.close();
+        assertThat(shutdown.get(10, TimeUnit.SECONDS)).isTrue();
+        ByteBuffer b = ByteBuffer.allocate(PAGE);
+        ts.device.read(PAGE, b);
+        assertThat(b.array()).isEqualTo(data);
+        assertThat(ts.device.openers()).isZero();
         assertThat(connectionThreads()).isZero();
     }
 

@@ -63,7 +63,8 @@ public final class ServeCommand implements Callable<Integer> {
     boolean lockdep;
 
     @Option(names = "--nbd-workers", paramLabel = "N",
-            description = "NBD worker threads running the device I/O (default: 2 x cores, 4..32)")
+            description = "NBD worker threads running the device I/O of requests over 64 KiB; smaller ones run on "
+                    + "their connection's reader thread (default: 2 x cores, 4..32)")
     Integer nbdWorkers;
 
     @CommandLine.Spec
