@@ -505,7 +505,9 @@ final class NbdConnection {
                 lock.lock();
                 try {
                     pending -= n;
-                    changed.signalAll();
+                    if (pending == 0 && (readerDone || shuttingDown || writerDone)) {
+                        changed.signalAll(); // only then has the writer anything to do with it
+                    }
                 } finally {
                     lock.unlock();
                 }
