@@ -1,6 +1,7 @@
 package io.jzram.bench;
 
 import io.jzram.core.ZramDevice;
+import io.jzram.core.backend.RawCodec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;

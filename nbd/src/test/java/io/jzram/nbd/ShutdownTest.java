@@ -36,16 +36,7 @@ class ShutdownTest {
         TestServer ts = new TestServer(dir, b -> b.workerThreads(8).inlineRequestBytes(0));
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch started = new CountDownLatch(4);
-        ts.device.hook((op, offset) -> {
-            if (op.equals("write")) {
-                started.countDown();
-                try {
-                    release.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        });
+        stallWrites(ts, started, release);
         NbdTestClient c = ts.client(true);
         NbdTestClient negotiating = NbdTestClient.connect(ts.address());
         negotiating.greeting();
@@ -96,16 +87,7 @@ class ShutdownTest {
         TestServer ts = new TestServer(dir); // a 4 KiB write is served on the reader thread
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch started = new CountDownLatch(1);
-        ts.device.hook((op, offset) -> {
-            if (op.equals("write")) {
-                started.countDown();
-                try {
-                    release.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        });
+        stallWrites(ts, started, release);
         NbdTestClient c = ts.client(false);
         byte[] data = new byte[PAGE];
         java.util.Arrays.fill(data, (byte) 7);
@@ -188,6 +170,20 @@ class ShutdownTest {
         ts.close();
         assertThat(ts.server.connectionCount()).isZero();
         assertThat(connectionThreads()).isZero();
+    }
+
+    /** Every device write counts down started, then waits (up to 10 s) for release. */
+    private static void stallWrites(TestServer ts, CountDownLatch started, CountDownLatch release) {
+        ts.device.hook((op, offset) -> {
+            if (op.equals("write")) {
+                started.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
     }
 
     private static long connectionThreads() throws InterruptedException {

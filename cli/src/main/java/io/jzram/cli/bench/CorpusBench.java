@@ -2,6 +2,7 @@ package io.jzram.cli.bench;
 
 import io.jzram.core.MmStat;
 import io.jzram.core.ZramDevice;
+import io.jzram.core.backend.RawCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

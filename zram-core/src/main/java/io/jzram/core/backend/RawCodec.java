@@ -1,9 +1,10 @@
-package io.jzram.bench;
+package io.jzram.core.backend;
 
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
@@ -12,8 +13,9 @@ import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4SafeDecompressor;
 
 /**
- * One page codec without the device: the same library calls, with the same defaults, that
- * zram-core's backends make for a direct buffer pair (io.jzram.core.backend):
+ * One page codec without the device, the baseline the benchmarks (JMH and {@code jzram bench})
+ * measure the device against: the same library calls, with the same defaults, that the backends in
+ * this package make for a direct buffer pair:
  * <ul>
  *   <li>{@code lz4}: lz4-java's JNI fast-reset compressor at acceleration 1, the safe decompressor;</li>
  *   <li>{@code lz4hc}: the JNI high fast-reset compressor at level 9, the safe decompressor;</li>
@@ -23,24 +25,25 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  *       context's own arrays (a page copied in and out, as the backend does for direct buffers).</li>
  * </ul>
  * Not thread-safe (one per thread, as one per stream in the device); {@link #close()} frees the
- * native state.
+ * native state. Keep it in step with the backends.
  */
-abstract class RawCodec implements AutoCloseable {
-    static final int PAGE = PageSource.PAGE;
+public abstract class RawCodec implements AutoCloseable {
+    private static final int PAGE = 4096;
 
     /** The algorithms that have a raw baseline (zram-core's backends). */
-    static final String[] ALGORITHMS = {"lz4", "lz4hc", "zstd", "deflate"};
+    public static final List<String> ALGORITHMS = List.of("lz4", "lz4hc", "zstd", "deflate");
 
     /** Compresses the page at {@code src[srcOff]} into {@code dst[dstOff..dstOff+cap)}; returns the length. */
-    abstract int compress(ByteBuffer src, int srcOff, ByteBuffer dst, int dstOff, int cap);
+    public abstract int compress(ByteBuffer src, int srcOff, ByteBuffer dst, int dstOff, int cap);
 
     /** Decompresses {@code len} bytes at {@code src[srcOff]} into one page at {@code dst[dstOff]}; returns its length. */
-    abstract int decompress(ByteBuffer src, int srcOff, int len, ByteBuffer dst, int dstOff);
+    public abstract int decompress(ByteBuffer src, int srcOff, int len, ByteBuffer dst, int dstOff);
 
     @Override
     public abstract void close();
 
-    static RawCodec of(String algorithm) {
+    /** A new codec for the algorithm (one of {@link #ALGORITHMS}). */
+    public static RawCodec of(String algorithm) {
         return switch (algorithm) {
             case "lz4" -> new Lz4(false);
             case "lz4hc" -> new Lz4(true);
@@ -50,7 +53,7 @@ abstract class RawCodec implements AutoCloseable {
         };
     }
 
-    static final class Lz4 extends RawCodec {
+    private static final class Lz4 extends RawCodec {
         private final LZ4Compressor compressor;
         private final AutoCloseable closer;
         private final LZ4SafeDecompressor decompressor = LZ4Factory.fastestInstance().safeDecompressor();
@@ -68,12 +71,12 @@ abstract class RawCodec implements AutoCloseable {
         }
 
         @Override
-        int compress(ByteBuffer src, int srcOff, ByteBuffer dst, int dstOff, int cap) {
+        public int compress(ByteBuffer src, int srcOff, ByteBuffer dst, int dstOff, int cap) {
             return compressor.compress(src, srcOff, PAGE, dst, dstOff, cap);
         }
 
         @Override
-        int decompress(ByteBuffer src, int srcOff, int len, ByteBuffer dst, int dstOff) {
+        public int decompress(ByteBuffer src, int srcOff, int len, ByteBuffer dst, int dstOff) {
             return decompressor.decompress(src, srcOff, len, dst, dstOff, PAGE);
         }
 
@@ -87,7 +90,7 @@ abstract class RawCodec implements AutoCloseable {
         }
     }
 
-    static final class ZstdCodec extends RawCodec {
+    private static final class ZstdCodec extends RawCodec {
         private final ZstdCompressCtx cctx = new ZstdCompressCtx();
         private final ZstdDecompressCtx dctx = new ZstdDecompressCtx();
 
@@ -96,12 +99,12 @@ abstract class RawCodec implements AutoCloseable {
         }
 
         @Override
-        int compress(ByteBuffer src, int srcOff, ByteBuffer dst, int dstOff, int cap) {
+        public int compress(ByteBuffer src, int srcOff, ByteBuffer dst, int dstOff, int cap) {
             return cctx.compressDirectByteBuffer(dst, dstOff, cap, src, srcOff, PAGE);
         }
 
         @Override
-        int decompress(ByteBuffer src, int srcOff, int len, ByteBuffer dst, int dstOff) {
+        public int decompress(ByteBuffer src, int srcOff, int len, ByteBuffer dst, int dstOff) {
             return dctx.decompressDirectByteBuffer(dst, dstOff, PAGE, src, srcOff, len);
         }
 
@@ -112,14 +115,14 @@ abstract class RawCodec implements AutoCloseable {
         }
     }
 
-    static final class DeflateCodec extends RawCodec {
+    private static final class DeflateCodec extends RawCodec {
         private final Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
         private final Inflater inflater = new Inflater(true);
         private final byte[] in = new byte[2 * PAGE];
         private final byte[] out = new byte[2 * PAGE];
 
         @Override
-        int compress(ByteBuffer src, int srcOff, ByteBuffer dst, int dstOff, int cap) {
+        public int compress(ByteBuffer src, int srcOff, ByteBuffer dst, int dstOff, int cap) {
             deflater.reset();
             src.get(srcOff, in, 0, PAGE);
             deflater.setInput(in, 0, PAGE);
@@ -138,7 +141,7 @@ abstract class RawCodec implements AutoCloseable {
         }
 
         @Override
-        int decompress(ByteBuffer src, int srcOff, int len, ByteBuffer dst, int dstOff) {
+        public int decompress(ByteBuffer src, int srcOff, int len, ByteBuffer dst, int dstOff) {
             inflater.reset();
             src.get(srcOff, in, 0, len);
             inflater.setInput(in, 0, len);
