@@ -1,11 +1,9 @@
 package io.jzram.cli;
 
+import static io.jzram.cli.JzramRun.jzram;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -50,26 +48,6 @@ class BenchCommandTest {
         Files.write(file, all);
     }
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = Jzram.commandLine().execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     static double number(String json, String field) {
         Matcher m = Pattern.compile("\"" + field + "\": (-?[0-9.]+)").matcher(json);
         assertThat(m.find()).as(field + " in " + json).isTrue();
@@ -84,8 +62,8 @@ class BenchCommandTest {
 
     @Test
     void jsonHasTheFiguresAndTheMmStatOfEveryPage() {
-        Run r = run("bench", "--input", file.toString(), "--repeat", "2", "--warmup", "0", "--json");
-        assertThat(r.code()).as(r.err()).isZero();
+        JzramRun r = jzram("bench", "--input", file.toString(), "--repeat", "2", "--warmup", "0", "--json");
+        assertThat(r.status()).as(r.err()).isZero();
         String json = r.out().trim();
         assertThat(json).startsWith("{").endsWith("}").doesNotContain("\n");
         for (String f : new String[] {"writeMBps", "readMBps", "codecCompressMBps", "codecDecompressMBps"}) {
@@ -106,10 +84,10 @@ class BenchCommandTest {
 
     @Test
     void twoThreadsWithMegabyteRequestsStoreTheSame() {
-        Run one = run("bench", "--input", file.toString(), "--repeat", "1", "--warmup", "0", "--json");
-        Run two = run("bench", "--input", file.toString(), "--repeat", "1", "--warmup", "0", "--threads", "2", "--block-size",
+        JzramRun one = jzram("bench", "--input", file.toString(), "--repeat", "1", "--warmup", "0", "--json");
+        JzramRun two = jzram("bench", "--input", file.toString(), "--repeat", "1", "--warmup", "0", "--threads", "2", "--block-size",
                 "1048576", "--json", "--algorithm", "zstd");
-        assertThat(two.code()).as(two.err()).isZero();
+        assertThat(two.status()).as(two.err()).isZero();
         assertThat(number(two.out(), "threads")).isEqualTo(2);
         assertThat(number(two.out(), "blockSize")).isEqualTo(1 << 20);
         long[] a = mmStat(one.out());
@@ -121,8 +99,8 @@ class BenchCommandTest {
 
     @Test
     void tableNamesEveryFigure() {
-        Run r = run("bench", "--input", file.toString(), "--repeat", "1", "--warmup", "0", "--algorithm", "deflate");
-        assertThat(r.code()).as(r.err()).isZero();
+        JzramRun r = jzram("bench", "--input", file.toString(), "--repeat", "1", "--warmup", "0", "--algorithm", "deflate");
+        assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out()).contains("write", "read", "codec compress", "codec decompress", "write / codec compress",
                 "read / codec decompress", "verified: all 1000 pages");
         assertThat(r.out()).containsPattern("mm_stat +" + (PAGES * 4096L) + " ");
@@ -130,9 +108,9 @@ class BenchCommandTest {
 
     @Test
     void badArgumentsExitTwo() {
-        assertThat(run("bench", "--input", dir.resolve("missing").toString()).code()).isEqualTo(2);
-        assertThat(run("bench", "--input", file.toString(), "--algorithm", "lzo").code()).isEqualTo(2);
-        assertThat(run("bench", "--input", file.toString(), "--block-size", "1000").code()).isEqualTo(2);
-        assertThat(run("bench", "--input", file.toString(), "--threads", "0").code()).isEqualTo(2);
+        assertThat(jzram("bench", "--input", dir.resolve("missing").toString()).status()).isEqualTo(2);
+        assertThat(jzram("bench", "--input", file.toString(), "--algorithm", "lzo").status()).isEqualTo(2);
+        assertThat(jzram("bench", "--input", file.toString(), "--block-size", "1000").status()).isEqualTo(2);
+        assertThat(jzram("bench", "--input", file.toString(), "--threads", "0").status()).isEqualTo(2);
     }
 }

@@ -1,10 +1,8 @@
 package io.jzram.cli;
 
+import static io.jzram.cli.JzramRun.jzram;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -16,52 +14,33 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ShellCommandTest {
 
-    record Result(int status, String out, String err) {
-    }
-
-    private static synchronized Result jzram(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = Jzram.commandLine().execute(args);
-            return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void examplesRunClean() {
-        Result list = jzram("sh", "--list-examples");
+        JzramRun list = jzram("sh", "--list-examples");
         assertThat(list.out().strip().split("\n")).containsExactly(ShellCommand.EXAMPLES);
 
-        Result t = jzram("sh", "--cpus", "2", "--kconfig", "real", "--seed", "1", "--example", "transcript");
+        JzramRun t = jzram("sh", "--cpus", "2", "--kconfig", "real", "--seed", "1", "--example", "transcript");
         assertThat(t.status()).as(t.err()).isZero();
         assertThat(t.out()).contains("1073741824\n1\n", "    8192     8192     8192 67108864     8192        0        0        2        2\n",
                 "107374182400\n", "57: block/zram:prepare");
         assertThat(t.err()).contains("echo: write error: Device or resource busy", "dd: error writing '/dev/zram0': No space left on device");
 
-        Result h = jzram("sh", "--seed", "2", "--example", "hot-add-remove");
+        JzramRun h = jzram("sh", "--seed", "2", "--example", "hot-add-remove");
         assertThat(h.status()).as(h.err()).isZero();
         assertThat(h.out()).startsWith("1\n").endsWith("zram0\n");
         assertThat(h.err()).isEmpty();
 
-        Result r = jzram("sh", "--example", "reset-while-open");
+        JzramRun r = jzram("sh", "--example", "reset-while-open");
         assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo("1\n0\n");
         assertThat(r.err()).contains("line 6: echo: write error: Device or resource busy");
 
-        Result mr = jzram("sh", "--example", "module-reload");
+        JzramRun mr = jzram("sh", "--example", "module-reload");
         assertThat(mr.status()).as(mr.err()).isZero();
         assertThat(mr.out()).contains("zram0\nzram1\nzram2\n", "zram: Removed device: zram2", "`bogus' invalid for parameter `fixes'");
         assertThat(mr.err()).contains("modprobe: ERROR: could not insert 'zram': Invalid argument");
 
-        Result s = jzram("sh", "--example", "seed-lockdep");
+        JzramRun s = jzram("sh", "--example", "seed-lockdep");
         assertThat(s.status()).as(s.err()).isZero();
         assertThat(s.out()).contains("possible circular locking dependency detected").endsWith("1\n0\n");
     }
@@ -70,7 +49,7 @@ class ShellCommandTest {
     void scriptFileAndOptions(@TempDir Path tmp) throws Exception {
         Path script = tmp.resolve("s.sh");
         Files.writeString(script, "cat /sys/devices/system/cpu/possible\nls /sys/block\necho 0 > /sys/block/zram0/disksize\nexit 7\n");
-        Result r = jzram("sh", "--cpus", "3", "--no-zram", "--fixes", "none", script.toString());
+        JzramRun r = jzram("sh", "--cpus", "3", "--no-zram", "--fixes", "none", script.toString());
         assertThat(r.status()).isEqualTo(7);
         assertThat(r.out()).isEqualTo("0-2\n");
         assertThat(r.err()).isEqualTo(script + ": line 3: /sys/block/zram0/disksize: No such file or directory\n");

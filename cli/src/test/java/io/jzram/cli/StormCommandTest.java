@@ -1,10 +1,8 @@
 package io.jzram.cli;
 
+import static io.jzram.cli.JzramRun.jzram;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -16,29 +14,10 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class StormCommandTest {
 
-    record Result(int status, String out, String err) {
-    }
-
-    private static synchronized Result jzram(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = Jzram.commandLine().execute(args);
-            return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void shortStormWithTheDefaultFixesIsCleanAndWritesJson(@TempDir Path tmp) throws Exception {
         Path json = tmp.resolve("storm.json");
-        Result r = jzram("storm", "--duration", "3s", "--seed", "7", "--devices", "2", "--unload-interval", "500ms",
+        JzramRun r = jzram("storm", "--duration", "3s", "--seed", "7", "--devices", "2", "--unload-interval", "500ms",
                 "--json", json.toString());
         System.out.print(r.out());
         assertThat(r.status()).as(r.out() + r.err()).isZero();
@@ -52,7 +31,7 @@ class StormCommandTest {
 
     @Test
     void issue2InvocationRunsTheInstancePartAlongside() {
-        Result r = jzram("storm", "--cpus", "64", "--instances", "8", "--duration", "3s", "--seed", "2", "--quiet");
+        JzramRun r = jzram("storm", "--cpus", "64", "--instances", "8", "--duration", "3s", "--seed", "2", "--quiet");
         assertThat(r.status()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("64 CPUs", "8 instances", "instances          added", "violations 0", "verdict: OK")
                 .doesNotContain("ops/s");
@@ -60,7 +39,7 @@ class StormCommandTest {
 
     @Test
     void hotplugOnlyIsIssue2sStorm() {
-        Result r = jzram("storm", "--hotplug-only", "--cpus", "8", "--instances", "3", "--duration", "1s", "--seed", "1");
+        JzramRun r = jzram("storm", "--hotplug-only", "--cpus", "8", "--instances", "3", "--duration", "1s", "--seed", "1");
         assertThat(r.status()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("--hotplug-only", "toggles", "violations         0", "verdict: OK");
     }
@@ -68,7 +47,7 @@ class StormCommandTest {
     @Test
     void throughputReportsBothFiguresFromOneRun(@TempDir Path tmp) throws Exception {
         Path json = tmp.resolve("tp.json");
-        Result r = jzram("storm", "--throughput", "--duration", "2s", "--devices", "2", "--seed", "1", "--json", json.toString());
+        JzramRun r = jzram("storm", "--throughput", "--duration", "2s", "--devices", "2", "--seed", "1", "--json", json.toString());
         assertThat(r.status()).as(r.out() + r.err()).isIn(0, 1);
         assertThat(r.out()).contains("[phase  1] quiet", "[phase  2] hotplug storm", "MB/s without a hotplug storm",
                 "during a storm of 100 toggles/s");
@@ -77,10 +56,10 @@ class StormCommandTest {
 
     @Test
     void badUsage() {
-        Result r = jzram("storm", "--fixes", "bogus");
+        JzramRun r = jzram("storm", "--fixes", "bogus");
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.err()).contains("not a fix set");
-        Result c = jzram("storm", "--cpus", "1", "--duration", "1s");
+        JzramRun c = jzram("storm", "--cpus", "1", "--duration", "1s");
         assertThat(c.status()).isEqualTo(2);
         assertThat(c.err()).contains("--cpus");
     }
