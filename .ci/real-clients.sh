@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Real NBD/qemu/fio clients against `java -jar cli/target/jzram.jar serve` on a Unix socket
 # (called by .ci/run after the test suite; runs alone too, after `mvn package`).
 #

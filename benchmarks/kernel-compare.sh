@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # benchmarks/kernel-compare.sh FILE [ALGORITHM]
 #
 # The same pages through the machine's own zram (/dev/zram0, with dd and O_DIRECT) and through

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # benchmarks/many-cores.sh — thread scaling on a machine with many cores and no Java (issue 7's
 # "16 cores"): device write/read against raw lz4-java in the same JMH run, 1..N threads.
 #

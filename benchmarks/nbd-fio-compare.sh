@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Speed comparison (not a test): the same fio jobs over NBD on Unix sockets against
 #   jzram      java -jar cli/target/jzram.jar serve (one zram device, lz4 unless JZRAM_ALGORITHM)
 #   nbdkit-zstd    nbdkit memory SIZE allocator=zstd

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # benchmarks/run-all.sh [--quick] [--wait-quiet]
 #
 # Regenerates everything under benchmarks/results/ in one go:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # hot_add/hot_remove with data written and read back in between; runs on the real kernel too
 # (as root, with zram0 unused: it adds and removes zram1 only).
 set -e

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Emulator only (zram is built into the real kernel): unload and reload zram with other
 # parameters, write data on each device, and look at the kernel log.
 rmmod zram

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # A device that is open cannot be reset (EBUSY); once closed it can. Runs on the real kernel too.
 echo 8M > /sys/block/zram0/disksize
 dd if=/dev/zero of=/dev/zram0 bs=4k count=16 oflag=direct status=none

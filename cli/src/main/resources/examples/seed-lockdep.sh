@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Emulator only. The seed's patch 11/12 makes disksize_store take zram_index_mutex inside its
 # kernfs active reference, while hot_remove holds that mutex across del_gendisk, which drains the
 # same reference: lockdep reports the cycle (without any deadlock happening). Upstream's fixes

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Captures util-linux zramctl's output for known states of the real kernel's /sys/block/zram0, for
 # ZramctlTableTest. Needs root and a zram0 that nobody else uses: takes an exclusive lock on
 # /tmp/jzram-real-zram0.lock (other tests use zram0 too) and always leaves zram0 reset.

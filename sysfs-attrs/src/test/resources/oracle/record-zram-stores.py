@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Records how the real kernel's zram0 answers stores: one write() per case, exactly these bytes.
 
 Run as root on a machine whose /sys/block/zram0 is unused (disksize 0). For each attribute, input

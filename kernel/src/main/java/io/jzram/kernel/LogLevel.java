@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.kernel;
 
 /** printk log levels (include/linux/kern_levels.h), lowest number most severe. */

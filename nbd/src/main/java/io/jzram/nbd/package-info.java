@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * An NBD server (the Network Block Device protocol, fixed newstyle negotiation, as specified in
  * NetworkBlockDevice/nbd {@code doc/proto.md}) that exports {@link io.jzram.core.BlockDevice}s to

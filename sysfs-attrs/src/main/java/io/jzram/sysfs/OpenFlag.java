@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.sysfs;
 
 /** open(2) flags the machine's file API understands. Without an access flag a file opens read-only. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * sysfs and the driver model of the emulated machine: attributes and attribute groups
  * ({@link io.jzram.sysfs.Attribute}, {@link io.jzram.sysfs.AttributeGroup}) on kernfs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.core;
 
 /** {@code type=} of {@code /sys/block/zramN/recompress}: which slots are recompressed. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.core;
 
 import io.jzram.core.backend.ZcompContext;

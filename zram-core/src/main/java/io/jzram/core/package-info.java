@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * zram: the compressed RAM block device (drivers/block/zram/zram_drv.c, zcomp.c) on the emulated
  * kernel, and its embedding API.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.cli.serve;
 
 import io.jzram.hotplug.CpuHotplug;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * {@code jzram serve}: an emulated machine's zram devices exported over NBD
  * ({@link io.jzram.cli.serve.MachineExportRegistry}) with an HTTP control plane on 127.0.0.1

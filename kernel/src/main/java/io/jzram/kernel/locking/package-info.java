@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Lock primitives: sleeping ones (mutex, rw-semaphore, completion, kernfs-style active references with
  * drain), all instrumented for {@link io.jzram.kernel.locking.Lockdep lockdep} and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.kernel.module;
 
 /** enum module_state (include/linux/module.h), plus UNLOADED for a module whose memory is gone. */

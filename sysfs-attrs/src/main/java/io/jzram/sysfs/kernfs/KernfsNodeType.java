@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.sysfs.kernfs;
 
 /** enum kernfs_node_type: KERNFS_DIR, KERNFS_FILE, KERNFS_LINK. */

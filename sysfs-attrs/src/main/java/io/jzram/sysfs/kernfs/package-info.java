@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * kernfs (fs/kernfs/): the node tree under sysfs and debugfs here. {@link io.jzram.sysfs.kernfs.KernfsRoot}
  * owns the tree and its rw-semaphore, {@link io.jzram.sysfs.kernfs.KernfsNode} is one directory,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * {@code jzram sh}: a bash-like shell whose /sys and /dev are an emulated machine's
  * ({@link io.jzram.sysfs.shell.Shell}), with the commands a zram scenario needs, each behaving (and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The zram driver (drivers/block/zram/zram_drv.c) as a loadable module of an emulated
  * {@link io.jzram.sysfs.Machine}: {@link io.jzram.sysfs.zram.ZramModule} (zram.ko, per machine:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Compression backends of the zram compression frontend (drivers/block/zram/backend_*.c).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * A zsmalloc-style object pool in off-heap memory (mirrors mm/zsmalloc.c).
  *
