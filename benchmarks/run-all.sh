@@ -11,7 +11,7 @@
 #      (default "2 4") threads;
 #   4. benchmarks/kernel-compare.sh on the corpus with lz4 (where the kernel's zram0 is usable);
 #   5. jzram bench on the corpus with every algorithm (memory overhead per algorithm);
-#   6. the results step: results.md and the PNG charts (io.jzram.bench.report.Charts).
+#   6. the results step: results.md and the PNG charts (io.jzram.benchmarks.report.Charts).
 # Raw outputs stay in benchmarks/results/raw/. Takes about 15 minutes on 2 cores.
 #
 #   --quick       tiny iterations and one round each (checks the pipeline, numbers meaningless)
@@ -74,7 +74,7 @@ jmh() { # name, then JMH arguments
     local name=$1
     shift
     log "JMH $name"
-    "$JAVA" -jar benchmarks/target/benchmarks.jar "$@" -f 1 "${ITER[@]}" -prof gc -prof io.jzram.bench.CpuTimeProfiler -rf json -rff "$RAW/jmh-$name.json" \
+    "$JAVA" -jar benchmarks/target/benchmarks.jar "$@" -f 1 "${ITER[@]}" -prof gc -prof io.jzram.benchmarks.CpuTimeProfiler -rf json -rff "$RAW/jmh-$name.json" \
         > "$RAW/jmh-$name.txt" 2>&1 || { tail -30 "$RAW/jmh-$name.txt"; exit 1; }
 }
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -109,6 +109,6 @@ bench_args=()
 jmh_args=()
 for f in "$RAW"/jmh-*.json; do jmh_args+=(--jmh "$f"); done
 log "charts"
-"$JAVA" -cp benchmarks/target/benchmarks.jar io.jzram.bench.report.Charts --out "$OUT" "${jmh_args[@]}" "${kernel_args[@]}" "${bench_args[@]}" \
+"$JAVA" -cp benchmarks/target/benchmarks.jar io.jzram.benchmarks.report.Charts --out "$OUT" "${jmh_args[@]}" "${kernel_args[@]}" "${bench_args[@]}" \
     --machine "$machine" --note "$note"
 log "done: $OUT/results.md"

@@ -3,7 +3,7 @@ package io.jzram.cli;
 
 import io.jzram.kernel.ErrnoException;
 import io.jzram.sysfs.Machine;
-import io.jzram.sysfs.shell.Shell;
+import io.jzram.shell.Shell;
 import io.jzram.sysfs.zram.ZramFixes;
 import io.jzram.sysfs.zram.ZramKconfig;
 import java.io.IOException;

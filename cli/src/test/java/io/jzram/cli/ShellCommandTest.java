@@ -34,7 +34,7 @@ class ShellCommandTest {
         JzramRun r = jzram("sh", "--example", "reset-while-open");
         assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo("1\n0\n");
-        assertThat(r.err()).contains("line 6: echo: write error: Device or resource busy");
+        assertThat(r.err()).contains("line 7: echo: write error: Device or resource busy");
 
         JzramRun mr = jzram("sh", "--example", "module-reload");
         assertThat(mr.status()).as(mr.err()).isZero();

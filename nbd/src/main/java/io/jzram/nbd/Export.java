@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.nbd;
 
-import io.jzram.core.BlockDevice;
+import io.jzram.kernel.block.BlockDevice;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 

@@ -3,7 +3,7 @@ package io.jzram.nbd;
 
 import static io.jzram.nbd.NbdProtocol.*;
 
-import io.jzram.core.BlockDevice;
+import io.jzram.kernel.block.BlockDevice;
 import io.jzram.kernel.ErrnoIOException;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.nbd;
 
-import io.jzram.core.BlockDevice;
+import io.jzram.kernel.block.BlockDevice;
 
 /**
  * What the handshake agreed for the transmission phase of one connection: the export and the open

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * An NBD server (the Network Block Device protocol, fixed newstyle negotiation, as specified in
- * NetworkBlockDevice/nbd {@code doc/proto.md}) that exports {@link io.jzram.core.BlockDevice}s to
+ * NetworkBlockDevice/nbd {@code doc/proto.md}) that exports {@link io.jzram.kernel.block.BlockDevice}s to
  * unmodified clients such as qemu, nbdcopy, nbdinfo and fio.
  *
  * <p>Entry points: {@link io.jzram.nbd.NbdServer} (listeners, connections, shutdown), configured

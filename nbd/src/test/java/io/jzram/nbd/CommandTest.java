@@ -4,7 +4,7 @@ package io.jzram.nbd;
 import static io.jzram.nbd.NbdProtocol.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jzram.core.BlockDevice.BlockState;
+import io.jzram.kernel.block.BlockDevice.BlockState;
 import io.jzram.kernel.Errno;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -11,7 +11,7 @@ import java.util.concurrent.CountDownLatch;
  * (and optionally 127.0.0.1 TCP) until SIGTERM/SIGINT, then shuts down cleanly.
  *
  * <pre>
- * java -cp nbd/target/test-classes:nbd/target/classes:zram-core/target/classes:kernel/target/classes \
+ * java -cp nbd/target/test-classes:nbd/target/classes:core/target/classes:kernel/target/classes \
  *      io.jzram.nbd.NbdDemoServer /tmp/jzram.sock [SIZE_MIB=256] [EXPORT=zram0] [TCP_PORT]
  * nbdinfo 'nbd+unix:///zram0?socket=/tmp/jzram.sock'
  * </pre>

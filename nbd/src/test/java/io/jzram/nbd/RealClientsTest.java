@@ -125,8 +125,8 @@ class RealClientsTest {
         assertThat(Files.size(out)).isEqualTo(size);
         assertThat(Arrays.equals(Files.readAllBytes(out), image)).as("images identical").isTrue();
         // the zero pages were not stored as data
-        assertThat(dev.blockState(0)).isNotEqualTo(io.jzram.core.BlockDevice.BlockState.DATA);
-        assertThat(dev.blockState(2 * 4096)).isEqualTo(io.jzram.core.BlockDevice.BlockState.DATA);
+        assertThat(dev.blockState(0)).isNotEqualTo(io.jzram.kernel.block.BlockDevice.BlockState.DATA);
+        assertThat(dev.blockState(2 * 4096)).isEqualTo(io.jzram.kernel.block.BlockDevice.BlockState.DATA);
         if (installed("qemu-img")) {
             assertThat(run("qemu-img", "compare", "-f", "raw", "-F", "raw", in.toString(), u)).contains("Images are identical");
         }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.cli.serve;
 
-import io.jzram.core.BlockDevice;
+import io.jzram.kernel.block.BlockDevice;
 import io.jzram.kernel.Errno;
 import io.jzram.kernel.ErrnoException;
 import io.jzram.kernel.ErrnoIOException;

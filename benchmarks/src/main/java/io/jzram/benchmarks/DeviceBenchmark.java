@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package io.jzram.benchmarks;
+
+import io.jzram.core.MmStat;
+import io.jzram.core.ZramDevice;
+import io.jzram.hotplug.CpuHotplug;
+import io.jzram.hotplug.HotplugStorm;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.ThreadParams;
+
+/**
+ * The device's data path, 4 KiB-aligned pages, one page per operation (ops/s × 4096 = bytes/s):
+ * {@code write} ({@link ZramDevice#write}: same-filled check, the current CPU's stream,
+ * compression, pool allocation and copy, slot publish with the old object freed, statistics) and
+ * {@code read} (slot lock, decompression straight into the caller's direct buffer).
+ *
+ * <p>Each thread works on its own range of {@code count} pages of one shared device (all ranges
+ * are written before the first iteration, so reads find data and writes overwrite), in order
+ * ({@code pattern=seq}) or in a seeded random permutation ({@code pattern=rand}); the page written
+ * to a slot is always the same source page. Threads: {@code -t N} (run-all.sh uses 1, 2 and 4).
+ * Each thread has a home virtual CPU, {@code threadIndex % cpus}, and is pinned there at the start,
+ * as the kernel's writers would run on different CPUs.
+ *
+ * <p>The emulator places tasks but has no load balancer: a thread whose CPU goes down moves to the
+ * next active CPU round robin and stays there, so two threads can end up sharing one CPU's stream
+ * (and its lock) for good, cpu0 above all, which never goes down. The kernel's scheduler would
+ * spread them again. The benchmark plays that part: every 256 operations a thread that is not on
+ * its home CPU goes back there if it is active (a ThreadLocal read and a compare otherwise).
+ *
+ * <p>{@code storm > 0}: during every iteration (warm-up and measurement) a {@link HotplugStorm}
+ * toggles the device machine's CPUs 1..cpus-1 at that rate; a pinned thread whose CPU goes down
+ * loses its affinity and migrates, and its stream is freed under it (zcomp_cpu_dead), exactly as
+ * in the storm tests. {@code storm=0} vs {@code storm=100} in one run gives issue 5's figure.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {BenchFlags.F1, BenchFlags.F2, BenchFlags.F3, BenchFlags.F4, BenchFlags.F5, BenchFlags.F6,
+    BenchFlags.F7, BenchFlags.F8, BenchFlags.F9, "-Xms1g", "-Xmx1g"})
+public class DeviceBenchmark {
+    static final int PAGE = PageSource.PAGE;
+
+    /** The pages, the device and the storm. */
+    @State(Scope.Benchmark)
+    public static class Device {
+        @Param({"mix"})
+        public String pages;
+
+        @Param({"4"})
+        public int noisePercent;
+
+        /** Pages per thread. */
+        @Param({"2048"})
+        public int count;
+
+        @Param({"lz4"})
+        public String algorithm;
+
+        /** {@code seq} or {@code rand}. */
+        @Param({"seq", "rand"})
+        public String pattern;
+
+        /** Hotplug storm rate in CPU toggles per second (0 = none). */
+        @Param({"0", "100"})
+        public int storm;
+
+        /** Virtual CPUs of the device's machine. */
+        @Param({"8"})
+        public int cpus;
+
+        ByteBuffer source;
+        ZramDevice device;
+        int threads;
+        HotplugStorm running;
+        long toggles;
+        long stormNanos;
+
+        @Setup(Level.Trial)
+        public void setup(BenchmarkParams params) throws IOException {
+            if (!pattern.equals("seq") && !pattern.equals("rand")) {
+                throw new IllegalArgumentException("pattern must be seq or rand: " + pattern);
+            }
+            threads = params.getThreads();
+            source = PageSource.load(pages, count, noisePercent, 42);
+            device = ZramDevice.builder()
+                    .diskSize((long) threads * count * PAGE)
+                    .algorithm(algorithm)
+                    .cpus(Math.max(2, cpus))
+                    .build();
+            for (int t = 0; t < threads; t++) {
+                for (int i = 0; i < count; i++) {
+                    device.write(((long) t * count + i) * PAGE, source.slice(i * PAGE, PAGE));
+                }
+            }
+            ByteBuffer back = ByteBuffer.allocateDirect(PAGE);
+            for (int i = 0; i < count; i += 97) {
+                device.read(((long) (threads - 1) * count + i) * PAGE, back.clear());
+                if (back.clear().compareTo(source.slice(i * PAGE, PAGE)) != 0) {
+                    throw new IllegalStateException("page " + i + " did not read back as written");
+                }
+            }
+            MmStat s = device.mmStat();
+            System.out.printf("%n[%s on %s, %d threads x %d pages; mm_stat %s]%n", algorithm, pages, threads, count, s.sysfsLine().trim());
+        }
+
+        @Setup(Level.Iteration)
+        public void startStorm() {
+            if (storm > 0) {
+                CpuHotplug hp = device.host().hotplug();
+                running = new HotplugStorm(hp, HotplugStorm.allHotpluggable(hp), storm, System.nanoTime());
+                running.start(Duration.ofHours(1));
+            }
+        }
+
+        @TearDown(Level.Iteration)
+        public void stopStorm() {
+            if (running != null) {
+                HotplugStorm.Report r = running.stop();
+                running = null;
+                toggles += r.toggles();
+                stormNanos += r.elapsed().toNanos();
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            if (storm > 0) {
+                System.out.printf("%n[storm: %d toggles in %.1f s = %.0f/s; stream-get retries %d; migrations %d]%n", toggles,
+                        stormNanos / 1e9, toggles / (stormNanos / 1e9), device.compressor(ZramDevice.PRIMARY_COMP).streamGetRetries(),
+                        device.host().hotplug().placement().migrations());
+            }
+            device.close();
+        }
+    }
+
+    /** One thread's range, order and buffers. */
+    @State(Scope.Thread)
+    public static class Worker {
+        ByteBuffer[] views;
+        ByteBuffer dst;
+        int[] order;
+        long base;
+        int next;
+        int home;
+        int ops;
+        io.jzram.hotplug.TaskPlacement placement;
+        CpuHotplug hotplug;
+
+        @Setup(Level.Trial)
+        public void setup(Device d, ThreadParams tp) {
+            int count = d.count;
+            base = (long) tp.getThreadIndex() * count;
+            views = new ByteBuffer[count];
+            for (int i = 0; i < count; i++) {
+                views[i] = d.source.slice(i * PAGE, PAGE);
+            }
+            order = new int[count];
+            for (int i = 0; i < count; i++) {
+                order[i] = i;
+            }
+            if (d.pattern.equals("rand")) {
+                SplittableRandom r = new SplittableRandom(1000 + tp.getThreadIndex());
+                for (int i = count - 1; i > 0; i--) {
+                    int j = r.nextInt(i + 1);
+                    int x = order[i];
+                    order[i] = order[j];
+                    order[j] = x;
+                }
+            }
+            dst = ByteBuffer.allocateDirect(PAGE);
+            hotplug = d.device.host().hotplug();
+            placement = hotplug.placement();
+            home = tp.getThreadIndex() % hotplug.nrCpus();
+            placement.pinCurrentThread(home);
+        }
+
+        int nextPage() {
+            if ((++ops & 255) == 0) {
+                balance();
+            }
+            int k = next;
+            next = k + 1 == order.length ? 0 : k + 1;
+            return order[k];
+        }
+
+        /** The scheduler's load balancer, reduced to "go home when you can" (see the class comment). */
+        private void balance() {
+            if (placement.currentCpu() != home && hotplug.isActive(home)) {
+                try {
+                    placement.pinCurrentThread(home);
+                } catch (io.jzram.kernel.ErrnoException e) {
+                    // went down meanwhile: try again later
+                }
+            }
+        }
+    }
+
+    @Benchmark
+    public ByteBuffer write(Device d, Worker w) throws IOException {
+        int i = w.nextPage();
+        ByteBuffer b = w.views[i].clear();
+        d.device.write((w.base + i) * PAGE, b);
+        return b;
+    }
+
+    @Benchmark
+    public ByteBuffer read(Device d, Worker w) throws IOException {
+        int i = w.nextPage();
+        ByteBuffer b = w.dst.clear();
+        d.device.read((w.base + i) * PAGE, b);
+        return b;
+    }
+}

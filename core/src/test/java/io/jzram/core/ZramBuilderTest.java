@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package io.jzram.core;
+
+import io.jzram.kernel.block.BlockDevice;
+import static io.jzram.core.Errnos.expect;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jzram.core.backend.ZcompParams;
+import io.jzram.hotplug.CpuHotplug;
+import io.jzram.hotplug.CpuhpState;
+import io.jzram.kernel.Errno;
+import io.jzram.kernel.Kernel;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The embedding builder: configuration errors, shared machines, close. */
+@Timeout(60)
+class ZramBuilderTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void configurationErrorsLeaveNothingBehind() {
+        long before = Machine.chronicleNativeBytes();
+        expect(Errno.EINVAL, () -> ZramDevice.builder().build());
+        expect(Errno.EINVAL, () -> ZramDevice.builder().diskSize(1 << 20).algorithm("lzo").build());
+        expect(Errno.EINVAL, () -> ZramDevice.builder().diskSize(1 << 20).recompressionAlgorithm(4, "zstd"));
+        expect(Errno.ENOENT, () -> ZramDevice.builder().diskSize(1 << 20).backingFile(tmp.resolve("none")).build());
+        expect(Errno.EINVAL, () -> ZramDevice.builder().diskSize(1 << 20)
+                .algorithmParams(ZcompParams.builder().dictionary(new byte[] {1}).build()).build());
+        expect(Errno.ENOMEM, () -> ZramDevice.builder().diskSize(-1).build());
+        assertThat(Machine.chronicleNativeBytes()).isEqualTo(before);
+    }
+
+    @Test
+    void everyOption() throws Exception {
+        Path file = tmp.resolve("backing");
+        Files.write(file, new byte[32 * 4096]);
+        long before = Machine.chronicleNativeBytes();
+        try (ZramDevice d = ZramDevice.builder().name("embedded").diskSize(100_000).algorithm("zstd")
+                .algorithmParams(ZcompParams.builder().level(1).build()).recompressionAlgorithm(1, "deflate")
+                .memLimit(1 << 20).backingFile(file).writebackLimit(2).cpus(3).lockdep(true).build()) {
+            assertThat(d.name()).isEqualTo("embedded");
+            assertThat(d.capacity()).isEqualTo(102_400);
+            assertThat(d.compressor(0).params().level()).isEqualTo(1);
+            assertThat(d.compressor(1).name()).isEqualTo("deflate");
+            assertThat(d.compressor(0).liveStreams()).isEqualTo(3);
+            assertThat(d.memLimit()).isEqualTo(1 << 20);
+            assertThat(d.writebackLimitEnabled()).isTrue();
+            assertThat(d.openers()).as("the device holds itself open").isEqualTo(1);
+            expect(Errno.EBUSY, d::reset);
+            SplittableRandom r = new SplittableRandom(1);
+            for (int i = 0; i < 10; i++) {
+                d.write(i * 4096L, ByteBuffer.wrap(PageGen.TEXT.bytes(r, 4096)));
+            }
+            d.markIdleAll();
+            expect(Errno.EIO, () -> d.writeback(WritebackType.IDLE));
+            assertThat(d.bdStat().bdWrites()).isEqualTo(2);
+            BlockDevice.Opener other = d.open();
+            expect(Errno.EBUSY, d::close);
+            other.close();
+        }
+        assertThat(Machine.chronicleNativeBytes()).isEqualTo(before);
+    }
+
+    @Test
+    void devicesShareAMachineAndFollowItsHotplug() throws Exception {
+        try (Kernel k = Kernel.boot()) {
+            CpuHotplug hp = new CpuHotplug(k, 4);
+            try (ZramDevice a = ZramDevice.builder().diskSize(1 << 20).hotplug(hp).build();
+                    ZramDevice b = ZramDevice.builder().name("zram1").diskSize(1 << 20).algorithm("lz4hc").hotplug(hp).build()) {
+                assertThat(Zcomp.stateRegistered(hp)).isTrue();
+                assertThat(hp.instances(CpuhpState.ZCOMP_PREPARE)).hasSize(2);
+                hp.cpuDown(2);
+                assertThat(a.compressor(0).liveStreams()).isEqualTo(3);
+                assertThat(b.compressor(0).liveStreams()).isEqualTo(3);
+                hp.placement().pinCurrentThread(3);
+                byte[] text = PageGen.TEXT.bytes(new SplittableRandom(3), 4096);
+                a.write(0, ByteBuffer.wrap(text));
+                b.write(0, ByteBuffer.wrap(text));
+                hp.cpuDown(3);
+                ByteBuffer back = ByteBuffer.allocate(4096);
+                b.read(0, back);
+                assertThat(back.array()).isEqualTo(text);
+            }
+            assertThat(hp.instances(CpuhpState.ZCOMP_PREPARE)).isEmpty();
+            assertThat(Zcomp.stateRegistered(hp)).as("a shared machine keeps the state").isTrue();
+            assertThat(k.log().scan(0).clean()).isTrue();
+        }
+    }
+}

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package io.jzram.storm;
+
+import io.jzram.hotplug.HotplugStorm;
+import io.jzram.hotplug.MultiInstanceStorm;
+import io.jzram.kernel.SplatKind;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * What a {@link ZramStorm} saw and its verdict: data lost (a verified read that differs from the
+ * last acknowledged write and that no reset explains), splats by kind, deadlocks (hung-task
+ * reports; the storm broke each by interrupting the blocked lock waiters), bytes still held after
+ * the final unload, how every contended operation ended (by errno), which of the seed's bugs it
+ * reproduced (with the evidence), throughput, the CPU hotplug storm and the multi-instance part.
+ * {@link #ok()} only when nothing was violated.
+ */
+public record StormReport(StormConfig config, Duration elapsed, Io io, long dataLost, List<String> dataLossSamples,
+        Map<SplatKind, Long> splats, long hungTaskReports, List<String> deadlocks, long tasksInterrupted,
+        Leaks leaks, long unloadCycles, long reloads, long reloadFailures, Map<String, Map<String, Long>> outcomes,
+        Map<String, Map<String, Long>> duringUnload, Map<String, Long> errnos, List<String> bugs, String lockdepCycle,
+        HotplugStorm.Report hotplug, MultiInstanceStorm.InstanceReport instances, List<String> internalErrors,
+        List<String> violations) {
+
+    /** The devices' I/O. */
+    public record Io(long writes, long reads, long discards, long bytesWritten, long bytesRead, long pagesVerified,
+            long racedReads, long generationsNoticed, long ioErrors) {
+        public double writeMBps(Duration elapsed) {
+            return bytesWritten / 1e6 / Math.max(1e-9, elapsed.toNanos() / 1e9);
+        }
+
+        public double readMBps(Duration elapsed) {
+            return bytesRead / 1e6 / Math.max(1e-9, elapsed.toNanos() / 1e9);
+        }
+    }
+
+    /** What the unloaded loads still hold after the final unload. */
+    public record Leaks(long trackedBytes, long nativeBytes, int leakedDevices, int removedDevicesHoldingMemory,
+            boolean finalUnloadDone, String finalUnload) {
+        public long bytes() {
+            return Math.max(trackedBytes, 0) + Math.max(nativeBytes, 0);
+        }
+    }
+
+    public boolean ok() {
+        return violations.isEmpty();
+    }
+
+    public long splatTotal() {
+        return splats.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static String counts(String op, Map<String, Long> m) {
+        if (m == null || m.isEmpty()) {
+            return "-";
+        }
+        return m.entrySet().stream().map(e -> label(op, e.getKey()) + " " + e.getValue()).collect(Collectors.joining(", "));
+    }
+
+    /** An outcome as the verdict names it: EAGAIN of rmmod is the loader's "in use". */
+    static String label(String op, String outcome) {
+        if (outcome.equals("ok")) {
+            return "succeeded";
+        }
+        if (op.equals("rmmod") && outcome.equals("EAGAIN")) {
+            return "in use (EAGAIN)";
+        }
+        return outcome;
+    }
+
+    private static String mb(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        if (bytes < 1 << 20) {
+            return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+        }
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+
+    /** The verdict, as {@code jzram storm} prints it at the end. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        StormConfig c = config;
+        sb.append(String.format(Locale.ROOT, "verdict (fixes=%s, seed %d, %.1f s, %d CPUs, %d devices):%n", c.fixes().paramValue(),
+                c.seed(), elapsed.toNanos() / 1e9, c.cpus(), c.devices()));
+        sb.append(String.format(Locale.ROOT, "  data lost          %d%s (pages verified %d, reads skipped as racing a write %d, resets/re-inits noticed %d)%n",
+                dataLost, dataLost == 0 ? "" : " <-- VIOLATION", io.pagesVerified(), io.racedReads(), io.generationsNoticed()));
+        for (String s : dataLossSamples) {
+            sb.append("                       ").append(s).append('\n');
+        }
+        sb.append("  splats             ").append(splatTotal() == 0 ? "none" : splats.entrySet().stream()
+                .filter(e -> e.getValue() > 0).map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "))).append('\n');
+        sb.append("  deadlocks          ").append(deadlocks.size()).append(" (hung-task reports ").append(hungTaskReports)
+                .append(", blocked tasks interrupted to break them ").append(tasksInterrupted).append(")\n");
+        for (String d : deadlocks.subList(0, Math.min(5, deadlocks.size()))) {
+            sb.append("                       ").append(d.replace("\n", "\n                       ")).append('\n');
+        }
+        sb.append("  leaked             ").append(mb(leaks.bytes())).append(" after the final unload (")
+                .append(mb(leaks.trackedBytes())).append(" in devices/compressors of unloaded loads, ").append(mb(leaks.nativeBytes()))
+                .append(" native not returned; devices left registered by exit ").append(leaks.leakedDevices())
+                .append(", removed devices holding memory ").append(leaks.removedDevicesHoldingMemory()).append("; final unload: ")
+                .append(leaks.finalUnload()).append(")\n");
+        sb.append("  unload cycles      ").append(unloadCycles).append(" (reloads ").append(reloads).append(", failed reloads ")
+                .append(reloadFailures).append(")\n");
+        sb.append("  races              how the contended operations ended:\n");
+        for (String op : List.of("rmmod", "modprobe", "hot_remove", "hot_add", "reset", "disksize", "open")) {
+            Map<String, Long> m = outcomes.get(op);
+            if (m != null) {
+                sb.append(String.format("    %-16s %s%n", op, counts(op, m)));
+            }
+        }
+        if (!duringUnload.isEmpty()) {
+            sb.append("    while module exit ran:\n");
+            for (Map.Entry<String, Map<String, Long>> e : duringUnload.entrySet()) {
+                sb.append(String.format("      %-16s %s%n", e.getKey(), counts(e.getKey(), e.getValue())));
+            }
+        }
+        sb.append("  other sysfs        ");
+        sb.append(outcomes.entrySet().stream()
+                .filter(e -> !List.of("rmmod", "modprobe", "hot_remove", "hot_add", "reset", "disksize", "open", "write", "read", "discard")
+                        .contains(e.getKey()))
+                .map(e -> e.getKey() + " [" + counts(e.getKey(), e.getValue()) + "]").collect(Collectors.joining("; "))).append('\n');
+        sb.append("  bugs reproduced    ").append(bugs.isEmpty() ? "none" : "").append('\n');
+        for (String b : bugs) {
+            sb.append("    - ").append(b).append('\n');
+        }
+        if (lockdepCycle != null) {
+            sb.append("  lockdep            ").append(lockdepCycle).append('\n');
+        }
+        sb.append(String.format(Locale.ROOT, "  I/O                %d writes (%.1f MB/s), %d reads (%.1f MB/s), %d discards, %d I/O errors%n",
+                io.writes(), io.writeMBps(elapsed), io.reads(), io.readMBps(elapsed), io.discards(), io.ioErrors()));
+        if (hotplug != null) {
+            sb.append(String.format(Locale.ROOT, "  CPU hotplug        %d toggles (%.1f/s; up %d, down %d, refused/failed %d %s)%n",
+                    hotplug.toggles(), hotplug.toggles() / Math.max(1e-9, hotplug.elapsed().toNanos() / 1e9), hotplug.ups(),
+                    hotplug.downs(), hotplug.failed(), hotplug.failures()));
+        }
+        if (instances != null) {
+            sb.append(String.format("  instances          added %d (failed %d), removed %d, startups %d, teardowns %d, "
+                    + "injected failures %d, armed hotplug/fail %d, checks %d, live at end %d, violations %d%n",
+                    instances.instanceAdds(), instances.instanceAddFailures(), instances.instanceRemoves(), instances.startups(),
+                    instances.teardowns(), instances.injectedFailures(), instances.armedFails(), instances.checks(),
+                    instances.liveResourcesAtEnd(), instances.violations().size()));
+        }
+        if (!internalErrors.isEmpty()) {
+            sb.append("  internal errors    ").append(internalErrors.size()).append('\n');
+            internalErrors.stream().limit(5).forEach(e -> sb.append("    ").append(e).append('\n'));
+        }
+        if (ok()) {
+            sb.append("verdict: OK");
+        } else {
+            sb.append("verdict: FAILED (").append(String.join("; ", violations)).append(')');
+        }
+        return sb.append('\n').toString();
+    }
+
+    /** The machine-readable summary ({@code --json}). */
+    public String toJson() {
+        Map<String, Object> j = new LinkedHashMap<>();
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        cfg.put("cpus", config.cpus());
+        cfg.put("devices", config.devices());
+        cfg.put("duration_s", config.duration().toNanos() / 1e9);
+        cfg.put("fixes", config.fixes().paramValue());
+        cfg.put("seed", config.seed());
+        cfg.put("hotplug_rate", config.hotplugRate());
+        cfg.put("instances", config.instances());
+        cfg.put("hung_task_timeout_s", config.hungTaskTimeout().toMillis() / 1000.0);
+        cfg.put("readers_per_device", config.readersPerDevice());
+        cfg.put("sysfs_writers", config.sysfsWriters());
+        cfg.put("unload_interval_s", config.unloadInterval().toMillis() / 1000.0);
+        cfg.put("disk_size", config.diskSize());
+        cfg.put("hot_add", config.hotAdd());
+        cfg.put("unload", config.unload());
+        j.put("config", cfg);
+        j.put("ok", ok());
+        j.put("violations", violations);
+        j.put("elapsed_s", elapsed.toNanos() / 1e9);
+        j.put("data_lost", dataLost);
+        j.put("data_loss_samples", dataLossSamples);
+        Map<String, Object> sp = new LinkedHashMap<>();
+        splats.forEach((k, v) -> sp.put(k.name(), v));
+        j.put("splats", sp);
+        j.put("hung_task_reports", hungTaskReports);
+        j.put("deadlocks", deadlocks);
+        j.put("tasks_interrupted", tasksInterrupted);
+        Map<String, Object> lk = new LinkedHashMap<>();
+        lk.put("bytes", leaks.bytes());
+        lk.put("tracked_bytes", leaks.trackedBytes());
+        lk.put("native_bytes", leaks.nativeBytes());
+        lk.put("devices_left_registered", leaks.leakedDevices());
+        lk.put("removed_devices_holding_memory", leaks.removedDevicesHoldingMemory());
+        lk.put("final_unload", leaks.finalUnload());
+        j.put("leaked", lk);
+        j.put("unload_cycles", unloadCycles);
+        j.put("reloads", reloads);
+        j.put("reload_failures", reloadFailures);
+        j.put("outcomes", outcomes);
+        j.put("outcomes_while_rmmod_ran", duringUnload);
+        j.put("errors_by_errno", errnos);
+        j.put("bugs_reproduced", bugs);
+        j.put("lockdep_cycle", lockdepCycle);
+        Map<String, Object> io = new LinkedHashMap<>();
+        io.put("writes", this.io.writes());
+        io.put("reads", this.io.reads());
+        io.put("discards", this.io.discards());
+        io.put("bytes_written", this.io.bytesWritten());
+        io.put("bytes_read", this.io.bytesRead());
+        io.put("write_mb_s", this.io.writeMBps(elapsed));
+        io.put("read_mb_s", this.io.readMBps(elapsed));
+        io.put("pages_verified", this.io.pagesVerified());
+        io.put("reads_racing_a_write", this.io.racedReads());
+        io.put("resets_noticed", this.io.generationsNoticed());
+        io.put("io_errors", this.io.ioErrors());
+        j.put("io", io);
+        if (hotplug != null) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("toggles", hotplug.toggles());
+            h.put("ups", hotplug.ups());
+            h.put("downs", hotplug.downs());
+            Map<String, Object> f = new LinkedHashMap<>();
+            hotplug.failures().forEach((k, v) -> f.put(k.name(), v));
+            h.put("failures", f);
+            h.put("elapsed_s", hotplug.elapsed().toNanos() / 1e9);
+            j.put("hotplug", h);
+        }
+        if (instances != null) {
+            Map<String, Object> in = new LinkedHashMap<>();
+            in.put("adds", instances.instanceAdds());
+            in.put("add_failures", instances.instanceAddFailures());
+            in.put("removes", instances.instanceRemoves());
+            in.put("startups", instances.startups());
+            in.put("teardowns", instances.teardowns());
+            in.put("injected_failures", instances.injectedFailures());
+            in.put("armed_fails", instances.armedFails());
+            in.put("checks", instances.checks());
+            in.put("live_at_end", instances.liveResourcesAtEnd());
+            in.put("violations", instances.violations());
+            j.put("instances", in);
+        }
+        j.put("internal_errors", internalErrors);
+        return Json.write(j);
+    }
+}
