@@ -42,7 +42,7 @@ public final class CpuTimeProfiler implements InternalProfiler {
     }
 
     @Override
-    public Collection<? extends Result> afterIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams, IterationResult result) {
+    public Collection<? extends Result<?>> afterIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams, IterationResult result) {
         long wall = System.nanoTime() - wall0;
         long cpu = OS.getProcessCpuTime() - cpu0;
         if (wall <= 0 || cpu <= 0) {

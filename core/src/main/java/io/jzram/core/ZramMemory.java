@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.core;
 
+import net.openhft.chronicle.core.OS;
+import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
+
 /**
  * What one device holds now, for leak checks: the pool's native chunks (Chronicle), the pool pages
  * in use, the slot table on the heap, its compressors' off-heap stream buffers, and the backing
@@ -11,5 +14,15 @@ public record ZramMemory(long poolReservedBytes, long poolPages, long tableHeapB
     /** Off-heap bytes: pool chunks and stream buffers. */
     public long nativeBytes() {
         return poolReservedBytes + streamBytes;
+    }
+
+    /**
+     * Off-heap bytes the whole process holds through the store's allocator now (every device and
+     * machine together), after releasing what is pending release: the figure a leak check compares
+     * before and after a run.
+     */
+    public static long processNativeBytes() {
+        BackgroundResourceReleaser.releasePendingResources();
+        return OS.memory().nativeMemoryUsed();
     }
 }

@@ -1016,7 +1016,7 @@ final class Commands {
         Machine m = c.machine();
         io.jzram.kernel.block.BlockDevice bdev;
         try (io.jzram.sysfs.MachineFile f = m.open(dev, io.jzram.sysfs.OpenFlag.WRONLY)) {
-            bdev = m.blockDevice(dev);
+            bdev = f.blockDevice();
             long size = bdev.capacity();
             int secsize = bdev.logicalBlockSize();
             if (offset % secsize != 0) {

@@ -103,12 +103,15 @@ class RealKernelShellParityTest {
         int bs;
         Optional<RealZram0> lock = RealZram0.acquire();
         Assumptions.assumeTrue(lock.isPresent(), "skipped: zram0 became busy");
-        try (RealZram0 z = lock.get()) {
+        RealZram0 z = lock.get();
+        try {
             Process p = new ProcessBuilder("/bin/bash", file.toString()).directory(tmp.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
             bo = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             be = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             bs = p.waitFor();
+        } finally {
+            z.close();
         }
         String dflt;
         try (Machine probe = Machine.builder().cpus(2).build()) {

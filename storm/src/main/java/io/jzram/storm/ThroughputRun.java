@@ -73,7 +73,7 @@ public final class ThroughputRun {
                 int id = i;
                 Thread t = new Thread(() -> {
                     try (MachineFile f = m.open("/dev/zram" + id, OpenFlag.RDWR)) {
-                        BlockDevice bdev = m.blockDevice("/dev/zram" + id);
+                        BlockDevice bdev = f.blockDevice();
                         int pages = (int) (bdev.capacity() / PageData.PAGE);
                         ByteBuffer[] mix = new ByteBuffer[256];
                         for (int k = 0; k < mix.length; k++) {

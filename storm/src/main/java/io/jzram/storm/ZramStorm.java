@@ -48,8 +48,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
-import net.openhft.chronicle.core.OS;
-import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
 
 /**
  * The full zram storm ({@code jzram storm}): one emulated machine with the zram module loaded in a
@@ -145,8 +143,7 @@ public final class ZramStorm {
     /** Runs the storm; {@code progress} gets a status line about once a second (may be a no-op). */
     public StormReport run(Consumer<String> progress) {
         t0 = System.nanoTime();
-        BackgroundResourceReleaser.releasePendingResources();
-        long nativeBefore = OS.memory().nativeMemoryUsed();
+        long nativeBefore = ZramMemory.processNativeBytes();
         try {
             tmpDir = Files.createTempDirectory("jzram-storm");
         } catch (IOException e) {
@@ -256,8 +253,7 @@ public final class ZramStorm {
             leakedDevices += d.leakedDevices().size();
             removedHolding += d.removedDevicesHoldingMemory().size();
         }
-        BackgroundResourceReleaser.releasePendingResources();
-        long nativeLeak = Math.max(0, OS.memory().nativeMemoryUsed() - nativeBefore);
+        long nativeLeak = Math.max(0, ZramMemory.processNativeBytes() - nativeBefore);
         // pool and stream bytes that the tracked figure already counts are native too
         long trackedNative = 0;
         for (ZramDriver d : drivers) {
@@ -858,7 +854,7 @@ public final class ZramStorm {
             store("disksize", sys + "disksize", diskSizeValue(rnd));
             long seed = cfg.seed() * 31 + id * 1_000_003L + rnd.nextInt();
             try (MachineFile f = m.open("/dev/zram" + id, OpenFlag.RDWR)) {
-                BlockDevice bdev = m.blockDevice("/dev/zram" + id);
+                BlockDevice bdev = f.blockDevice();
                 long pages = Math.min(bdev.capacity() / PAGE, 64);
                 long[] ver = new long[(int) pages];
                 for (int p = 0; p < pages && !stop.get(); p++) {

@@ -776,6 +776,11 @@ public final class Machine implements AutoCloseable {
         }
 
         @Override
+        public BlockDevice blockDevice() {
+            return disk.blockDevice();
+        }
+
+        @Override
         public synchronized int read(byte[] dst, int off, int len) {
             check(readable);
             long cap = disk.blockDevice().capacity();

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.sysfs;
 
+import io.jzram.kernel.Errno;
+import io.jzram.kernel.ErrnoException;
+import io.jzram.kernel.block.BlockDevice;
+
 /**
  * An open file of a {@link Machine}: a sysfs/debugfs attribute, a directory, a block device node or
  * a character device node. read and write are read(2) and write(2): one call, one operation (for an
@@ -31,6 +35,16 @@ public interface MachineFile extends AutoCloseable {
 
     /** lseek(fd, pos, SEEK_SET). */
     void seek(long pos);
+
+    /**
+     * The block device behind an open block-device node, as the block layer serves it (accounted in
+     * the disk's {@code stat}; EIO once the disk is deleted). This file holds the device open.
+     *
+     * @throws io.jzram.kernel.ErrnoException ENOTBLK when this is not a block device node
+     */
+    default BlockDevice blockDevice() {
+        throw new ErrnoException(Errno.ENOTBLK, path() + " is not a block device");
+    }
 
     /** close(2). */
     @Override

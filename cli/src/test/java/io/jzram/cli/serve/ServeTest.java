@@ -65,7 +65,8 @@ class ServeTest {
     }
 
     private String refusal(String export) {
-        try (MiniNbdClient c = MiniNbdClient.connect(sock, export)) {
+        try {
+            MiniNbdClient.connect(sock, export).close();
             throw new AssertionError("export " + export + " was not refused");
         } catch (MiniNbdClient.Refused e) {
             return e.getMessage();

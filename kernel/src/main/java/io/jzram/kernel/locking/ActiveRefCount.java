@@ -105,7 +105,8 @@ public final class ActiveRefCount implements Waitable {
             if (active.get() == DEACTIVATED_BIAS) {
                 return;
             }
-            try (HungTaskWatchdog.Sleep s = kernel.hungTaskWatchdog().sleepingOn(this)) {
+            HungTaskWatchdog.Sleep sleep = kernel.hungTaskWatchdog().sleepingOn(this);
+            try {
                 synchronized (drainWait) {
                     while (active.get() != DEACTIVATED_BIAS) {
                         drainWait.wait();
@@ -113,6 +114,8 @@ public final class ActiveRefCount implements Waitable {
                 }
             } catch (InterruptedException e) {
                 throw new ErrnoException(Errno.EINTR, "interrupted while draining active references of " + name);
+            } finally {
+                sleep.end();
             }
         } finally {
             if (lockdep != null) {

@@ -66,7 +66,8 @@ public final class Completion implements Waitable {
         if (tryWait()) {
             return;
         }
-        try (HungTaskWatchdog.Sleep s = kernel.hungTaskWatchdog().sleepingOn(this)) {
+        HungTaskWatchdog.Sleep sleep = kernel.hungTaskWatchdog().sleepingOn(this);
+        try {
             synchronized (this) {
                 while (done == 0) {
                     wait();
@@ -77,6 +78,8 @@ public final class Completion implements Waitable {
             }
         } catch (InterruptedException e) {
             throw new ErrnoException(Errno.EINTR, "interrupted while waiting for completion " + name);
+        } finally {
+            sleep.end();
         }
     }
 
@@ -86,7 +89,8 @@ public final class Completion implements Waitable {
             return true;
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (HungTaskWatchdog.Sleep s = kernel.hungTaskWatchdog().sleepingOn(this)) {
+        HungTaskWatchdog.Sleep sleep = kernel.hungTaskWatchdog().sleepingOn(this);
+        try {
             synchronized (this) {
                 while (done == 0) {
                     long left = deadline - System.nanoTime();
@@ -102,6 +106,8 @@ public final class Completion implements Waitable {
             }
         } catch (InterruptedException e) {
             throw new ErrnoException(Errno.EINTR, "interrupted while waiting for completion " + name);
+        } finally {
+            sleep.end();
         }
     }
 

@@ -31,10 +31,12 @@ public final class HungTaskWatchdog implements AutoCloseable {
         }
     }
 
-    /** The registration of one sleep; closing it ends the sleep. */
-    public interface Sleep extends AutoCloseable {
-        @Override
-        void close();
+    /**
+     * The registration of one sleep, ended by {@link #end()} in a {@code finally} (the task is
+     * TASK_UNINTERRUPTIBLE from {@link #sleepingOn} until then).
+     */
+    public interface Sleep {
+        void end();
     }
 
     private static final class Wait implements Sleep {
@@ -52,7 +54,7 @@ public final class HungTaskWatchdog implements AutoCloseable {
         }
 
         @Override
-        public void close() {
+        public void end() {
             owner.waits.remove(thread, this);
         }
     }
@@ -84,7 +86,7 @@ public final class HungTaskWatchdog implements AutoCloseable {
         return Duration.ofNanos(timeoutNanos);
     }
 
-    /** Registers the calling task as sleeping on {@code on} until the returned handle is closed. */
+    /** Registers the calling task as sleeping on {@code on} until the returned handle is ended. */
     public Sleep sleepingOn(Waitable on) {
         Wait w = new Wait(this, Thread.currentThread(), on, kernel.uptimeNanos());
         waits.put(w.thread, w);

@@ -70,11 +70,14 @@ public final class Mutex implements Waitable {
         if (sync.fastAcquire()) {
             return;
         }
-        try (HungTaskWatchdog.Sleep s = kernel.hungTaskWatchdog().sleepingOn(this)) {
+        HungTaskWatchdog.Sleep sleep = kernel.hungTaskWatchdog().sleepingOn(this);
+        try {
             sync.acquireInterruptibly(1);
         } catch (InterruptedException e) {
             lockdep.release(lockClass, this);
             throw new ErrnoException(Errno.EINTR, "interrupted while waiting for mutex " + lockClass.name());
+        } finally {
+            sleep.end();
         }
     }
 

@@ -101,11 +101,14 @@ public final class RwSemaphore implements Waitable {
         if (sync.fastRead()) {
             return;
         }
-        try (HungTaskWatchdog.Sleep s = kernel.hungTaskWatchdog().sleepingOn(this)) {
+        HungTaskWatchdog.Sleep sleep = kernel.hungTaskWatchdog().sleepingOn(this);
+        try {
             sync.acquireSharedInterruptibly(1);
         } catch (InterruptedException e) {
             kernel.lockdep().release(lockClass, this);
             throw new ErrnoException(Errno.EINTR, "interrupted while waiting for rwsem " + lockClass.name());
+        } finally {
+            sleep.end();
         }
     }
 
@@ -130,11 +133,14 @@ public final class RwSemaphore implements Waitable {
         if (sync.fastWrite()) {
             return;
         }
-        try (HungTaskWatchdog.Sleep s = kernel.hungTaskWatchdog().sleepingOn(this)) {
+        HungTaskWatchdog.Sleep sleep = kernel.hungTaskWatchdog().sleepingOn(this);
+        try {
             sync.acquireInterruptibly(1);
         } catch (InterruptedException e) {
             kernel.lockdep().release(lockClass, this);
             throw new ErrnoException(Errno.EINTR, "interrupted while waiting for rwsem " + lockClass.name());
+        } finally {
+            sleep.end();
         }
     }
 

@@ -136,9 +136,12 @@ class ZramModuleTest {
         assertThat(errnoOf(() -> m.cat("/sys/class/zram-control/hot_remove"))).isEqualTo(Errno.EACCES);
         assertThat(store(m, "/sys/class/zram-control/hot_add", "1")).isEqualTo("EACCES");
         // an open device cannot be removed
-        try (var f = m.open("/dev/zram2")) {
+        var f = m.open("/dev/zram2");
+        try {
             assertThat(store(m, "/sys/class/zram-control/hot_remove", "2")).isEqualTo("EBUSY");
             assertThat(store(m, "/sys/block/zram2/reset", "1")).isEqualTo("EBUSY");
+        } finally {
+            f.close();
         }
         assertThat(store(m, "/sys/class/zram-control/hot_remove", "2")).isEqualTo("1");
         List<Integer> ids = new ArrayList<>();
@@ -196,8 +199,11 @@ class ZramModuleTest {
     void openDeviceHoldsTheModule() {
         m.modprobe("zram");
         store(m, Z0 + "disksize", "1M");
-        try (var f = m.open("/dev/zram0")) {
+        var f = m.open("/dev/zram0");
+        try {
             assertThat(errnoOf(() -> m.rmmod("zram"))).isEqualTo(Errno.EWOULDBLOCK);
+        } finally {
+            f.close();
         }
         m.rmmod("zram");
     }

@@ -258,7 +258,7 @@ class ZramRealKernelDifferentialTest {
         @Override
         public String discard(long offset, long len) {
             try (MachineFile f = m.open("/dev/zram0", OpenFlag.WRONLY)) {
-                m.blockDevice("/dev/zram0").discard(offset, len);
+                f.blockDevice().discard(offset, len);
                 return "0";
             } catch (IOException e) {
                 return "1 " + e.getMessage();
