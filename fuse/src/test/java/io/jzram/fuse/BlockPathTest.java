@@ -129,6 +129,10 @@ class BlockPathTest {
         assertThat(Host.run(T, "blockdev", "--getsize64", loop.path().toString()).ok().out().strip()).isEqualTo(Long.toString(48L << 20));
         Host.run(T, "dd", "if=/dev/zero", "of=" + loop.path(), "bs=1M", "seek=40", "count=8", "oflag=direct", "status=none").ok();
         assertThat(small.bytesWritten.get()).isEqualTo(8L << 20);
+        if (Host.onPath("mkswap")) { // a swap signature; swapon itself stays out: swap is global to the host
+            assertThat(Host.run(T, "mkswap", loop.path().toString()).ok().out()).contains("Setting up swapspace");
+            assertThat(small.find("SWAPSPACE2".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 1)).isEqualTo(4096 - 10);
+        }
         fs.remove("small.img");
         assertThat(Host.run(T, "ls", mount.mountPoint().toString()).ok().out()).isEqualTo("disk.img\n");
         assertThat(loop.attached()).as("the open file keeps serving the device").isTrue();
