@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package io.jzram.fuse;
+
+/**
+ * What a {@link FuseFileSystem} throws to answer a request with an errno: the server puts
+ * {@code -errno} into the reply header and the kernel returns it to the calling process as it is
+ * (so {@code echo 1 > f} in bash prints "write error: Device or resource busy" for EBUSY).
+ * Any other exception out of a file system is answered with EIO.
+ */
+public final class FsException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final int errno;
+
+    public FsException(int errno) {
+        this(errno, LinuxErrno.describe(errno));
+    }
+
+    public FsException(int errno, String message) {
+        super(message);
+        if (errno <= 0 || errno > 4095) {
+            throw new IllegalArgumentException("errno out of range: " + errno);
+        }
+        this.errno = errno;
+    }
+
+    /** The positive errno. */
+    public int errno() {
+        return errno;
+    }
+}
