@@ -44,6 +44,9 @@ public final class NamespaceChild {
                 Path dir = Path.of(args[1]);
                 BlockFileSystem fs = new BlockFileSystem().add("disk.img", new SparseMemoryBackend(256L << 20));
                 try (FuseMount m = FuseMount.mount(dir, fs); LoopDevice loop = LoopDevice.attach(dir.resolve("disk.img"))) {
+                    if (!m.isMounted()) {
+                        throw new IllegalStateException(dir + " is not mounted");
+                    }
                     System.out.println("READY " + loop.path());
                     System.out.flush();
                     while (System.in.read() >= 0) {
