@@ -3,7 +3,6 @@ package io.jzram.sysfs;
 
 import io.jzram.kernel.Errno;
 import io.jzram.kernel.ErrnoException;
-import io.jzram.kernel.module.Module;
 
 /**
  * An open character node in /dev (fs/char_dev.c chrdev_open, misc_open): opening holds the module
@@ -15,11 +14,10 @@ import io.jzram.kernel.module.Module;
 final class CharFile implements MachineFile {
     private final String path;
     private final CharDevice ops;
-    private final Module owner;
+    private final ModuleRef owner;
     private long pos;
-    private boolean closed;
 
-    private CharFile(String path, CharDevice ops, Module owner) {
+    private CharFile(String path, CharDevice ops, ModuleRef owner) {
         this.path = path;
         this.ops = ops;
         this.owner = owner;
@@ -32,16 +30,11 @@ final class CharFile implements MachineFile {
             throw new ErrnoException(Errno.ENODEV, path + ": the device has no file operations");
         }
         MiscDevice md = n.miscDevice();
-        Module owner = md == null ? null : md.owner();
-        if (owner != null && !owner.tryGet()) {
-            throw new ErrnoException(Errno.ENODEV, path + ": driver " + owner.name() + " is going away");
-        }
+        ModuleRef owner = ModuleRef.get(md == null ? null : md.owner(), Errno.ENODEV, path);
         try {
             ops.open();
         } catch (RuntimeException e) {
-            if (owner != null) {
-                owner.put();
-            }
+            owner.put();
             throw e;
         }
         return new CharFile(path, ops, owner);
@@ -77,17 +70,7 @@ final class CharFile implements MachineFile {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            ops.release();
-        } finally {
-            if (owner != null) {
-                owner.put();
-            }
-        }
+    public void close() {
+        owner.release(ops::release);
     }
 }

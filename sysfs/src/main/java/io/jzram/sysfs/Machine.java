@@ -35,8 +35,8 @@ import java.util.Random;
  * absolute; symlinks are followed by their text, like the VFS does (ELOOP after 40; the walk is
  * {@link PathWalk}, the file operations {@link Vfs}). Everyone is root, and sysfs modes still apply
  * (KERNFS_ROOT_EXTRA_OPEN_PERM_CHECK). Opening a disk's /dev node holds its driver's module and
- * opens the driver's device (blkdev_get); opening a misc node holds the module of its file
- * operations.
+ * opens the driver's device, as {@link #openBlockDevice} does ({@link BdevHandle}); opening a misc
+ * node holds the module of its file operations.
  *
  * <p><b>Threading.</b> The {@link Builder} belongs to the thread that builds; the machine is fully
  * booted when {@link Builder#build()} returns. After that every public method may be called from
@@ -47,7 +47,7 @@ import java.util.Random;
  *   <li>The accessors return parts fixed at boot; each part documents its own locking.
  *   <li>The path methods ({@link #open}, {@link #readFile}, {@link #cat}, {@link #write},
  *       {@link #writeString}, {@link #ls}, {@link #readlink}, {@link #stat}, {@link #lstat},
- *       {@link #exists}, {@link #blockDevice}) hold nothing between
+ *       {@link #exists}, {@link #blockDevice}, {@link #openBlockDevice}) hold nothing between
  *       calls. A walk takes {@code kernfs_rwsem} for reading one step at a time, so it runs beside
  *       other walks and stores and may end in ENOENT (or ENODEV at open) when a node goes away
  *       under it. A store runs under its open file's {@code of->mutex} and the node's active
@@ -61,8 +61,8 @@ import java.util.Random;
  *       attribute's open, the disk's module and device, the misc driver's module) until then.
  *   <li>{@link #modprobe} and {@link #rmmod} serialise on the module loader's {@code module_mutex}
  *       for the module list; module init and exit run outside it (a load of a module that is still
- *       going waits for it). rmmod answers EWOULDBLOCK ("in use") while any open file holds the
- *       module, and EBUSY while it is already going.
+ *       going waits for it). rmmod answers EWOULDBLOCK ("in use") while any open file or
+ *       {@link BdevHandle} holds the module, and EBUSY while it is already going.
  *   <li>{@link #setOwnerReferenceFix} may be flipped at any time; opens already made keep what they
  *       took.
  * </ul>
@@ -339,6 +339,26 @@ public final class Machine implements AutoCloseable {
      */
     public BlockDevice blockDevice(String path) {
         return vfs.blockDevice(path);
+    }
+
+    /**
+     * Opens the disk a /dev path names, as a user of the device does (bdev_open by path): holds the
+     * disk's owner module (rmmod answers "in use") and opens the driver's device (zram's reset and
+     * hot_remove answer EBUSY) until the handle is closed. ENOENT, ENOTBLK or ENXIO as
+     * {@link #blockDevice} answers; ENXIO while the driver's module is going away; the driver's
+     * refusal otherwise (EBUSY while a zram device is being reset).
+     */
+    public BdevHandle openBlockDevice(String devPath) {
+        return vfs.openBlockDevice(devPath);
+    }
+
+    /**
+     * Opens a disk of this machine (bdev_open by dev_t) as {@link #openBlockDevice(String)} opens
+     * the one its /dev path names; for a user that found the disk in {@link BlockLayer#find} and
+     * must get that disk, not a newer one of the same name. ENXIO once it is deleted.
+     */
+    public BdevHandle openBlockDevice(GenDisk disk) {
+        return BdevHandle.open(disk, "/dev/" + disk.name());
     }
 
     /** cat: the whole content, read 4096 bytes at a time until end of file. */

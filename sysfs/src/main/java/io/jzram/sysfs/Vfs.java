@@ -4,12 +4,10 @@ package io.jzram.sysfs;
 import io.jzram.kernel.Errno;
 import io.jzram.kernel.ErrnoException;
 import io.jzram.kernel.block.BlockDevice;
-import io.jzram.kernel.module.Module;
 import io.jzram.sysfs.kernfs.KernfsNode;
 import io.jzram.sysfs.kernfs.KernfsOpenFile;
 import io.jzram.sysfs.kernfs.KernfsRoot;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -71,48 +69,28 @@ final class Vfs {
         }
         DevNode n = p.dev();
         if (n.kind() == DevNode.Kind.BLOCK) {
-            return openDisk(path, n, read, write);
+            return new DiskFile(path, BdevHandle.open(n.disk(), path), read, write);
         }
         return CharFile.open(path, n);
     }
 
-    /** blkdev_open: holds the disk's owner module and opens the driver's device (blkdev_get). */
-    private static MachineFile openDisk(String path, DevNode n, boolean read, boolean write) {
-        GenDisk disk = n.disk();
-        if (disk == null || !disk.isAdded()) {
-            throw new ErrnoException(Errno.ENXIO, path + ": no such device or address");
-        }
-        Module owner = disk.owner();
-        if (owner != null && !owner.tryGet()) {
-            throw new ErrnoException(Errno.ENXIO, path + ": driver " + owner.name() + " is going away");
-        }
-        try {
-            BlockDevice.Opener opener = disk.blockDevice().open();
-            return new DiskFile(path, disk, opener, owner, read, write);
-        } catch (IOException e) {
-            if (owner != null) {
-                owner.put();
-            }
-            throw DiskFile.toErrno(e);
-        } catch (RuntimeException e) {
-            if (owner != null) {
-                owner.put();
-            }
-            throw e;
-        }
-    }
-
-    /** See {@link Machine#blockDevice}. */
-    BlockDevice blockDevice(String path) {
+    /** The disk behind a block node's path: ENOENT, ENOTBLK when it is no block node, ENXIO when its disk is gone. */
+    private GenDisk disk(String path) {
         Place p = walk.walk(path, true);
         if (p.kind() != Place.Kind.DEV_NODE || p.dev().kind() != DevNode.Kind.BLOCK) {
             throw new ErrnoException(Errno.ENOTBLK, path + " is not a block device");
         }
-        GenDisk disk = p.dev().disk();
-        if (disk == null || !disk.isAdded()) {
-            throw new ErrnoException(Errno.ENXIO, path + ": no such device or address");
-        }
-        return disk.blockDevice();
+        return BdevHandle.live(p.dev().disk(), path);
+    }
+
+    /** See {@link Machine#blockDevice}. */
+    BlockDevice blockDevice(String path) {
+        return disk(path).blockDevice();
+    }
+
+    /** See {@link Machine#openBlockDevice(String)}. */
+    BdevHandle openBlockDevice(String path) {
+        return BdevHandle.open(disk(path), path);
     }
 
     /** cat: the whole content, read 4096 bytes at a time until end of file. */
