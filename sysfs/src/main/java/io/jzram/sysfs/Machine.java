@@ -1,53 +1,71 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.sysfs;
 
-import io.jzram.kernel.block.BlockDevice;
 import io.jzram.hotplug.CpuHotplug;
-import io.jzram.kernel.Errno;
 import io.jzram.kernel.ErrnoException;
-import io.jzram.kernel.ErrnoIOException;
 import io.jzram.kernel.Kernel;
+import io.jzram.kernel.block.BlockDevice;
 import io.jzram.kernel.locking.Mutex;
 import io.jzram.kernel.module.Module;
 import io.jzram.kernel.module.ModuleLoader;
 import io.jzram.sysfs.kernfs.KernfsFailureInjection;
 import io.jzram.sysfs.kernfs.KernfsNode;
-import io.jzram.sysfs.kernfs.KernfsOpenFile;
 import io.jzram.sysfs.kernfs.KernfsRoot;
 import io.jzram.sysfs.testsysfs.TestSysfsModule;
 import io.jzram.sysfs.zram.ZramFixes;
 import io.jzram.sysfs.zram.ZramKconfig;
 import io.jzram.sysfs.zram.ZramModule;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 
 /**
- * One emulated machine: a {@link Kernel} (log, lockdep, hung-task watchdog, module loader), its
- * CPUs ({@link CpuHotplug}), sysfs at /sys (with debugfs at /sys/kernel/debug), devtmpfs at /dev,
- * the driver core with the {@code misc} and {@code block} classes, and the global locks drivers
- * share ({@code rtnl_mutex}, {@code device_hotplug_lock}). Everything hangs off this object; many
- * machines can run in one JVM.
+ * One emulated machine, and the composition root of everything in it: a {@link Kernel} (log,
+ * lockdep, hung-task watchdog, module loader), its CPUs ({@link CpuHotplug}), sysfs at /sys (with
+ * debugfs at /sys/kernel/debug), devtmpfs at /dev, the driver core with the {@code misc} and
+ * {@code block} classes, and the global locks drivers share ({@code rtnl_mutex},
+ * {@code device_hotplug_lock}). Everything hangs off this object; many machines can run in one JVM.
  *
- * <p>The file API is what a shell or a control plane calls, with the kernel's errnos (as
- * {@link ErrnoException}): {@link #open} / {@link MachineFile#read} / {@link MachineFile#write} /
- * {@link MachineFile#close}, and the conveniences {@link #cat}, {@link #writeString} (echo),
+ * <p>The file API is what a shell, a control plane or a FUSE server calls, with the kernel's errnos
+ * (as {@link ErrnoException}): {@link #open} / {@link MachineFile#read} / {@link MachineFile#write}
+ * / {@link MachineFile#close}, and the conveniences {@link #cat}, {@link #writeString} (echo),
  * {@link #write} (exactly one write(2)), {@link #ls}, {@link #readlink}, {@link #stat}. Paths are
- * absolute; symlinks are followed by their text, like the VFS does (ELOOP after 40). Everyone is
- * root, and sysfs modes still apply (KERNFS_ROOT_EXTRA_OPEN_PERM_CHECK). Opening a disk's /dev node
- * holds its driver's module and opens the driver's device (blkdev_get); opening a misc node holds
- * the module of its file operations.
+ * absolute; symlinks are followed by their text, like the VFS does (ELOOP after 40; the walk is
+ * {@link PathWalk}, the file operations {@link Vfs}). Everyone is root, and sysfs modes still apply
+ * (KERNFS_ROOT_EXTRA_OPEN_PERM_CHECK). Opening a disk's /dev node holds its driver's module and
+ * opens the driver's device, as {@link #openBlockDevice} does ({@link BdevHandle}); opening a misc
+ * node holds the module of its file operations.
+ *
+ * <p><b>Threading.</b> The {@link Builder} belongs to the thread that builds; the machine is fully
+ * booted when {@link Builder#build()} returns. After that every public method may be called from
+ * any thread, concurrently, except {@link #close()}, which is called once, after the machine's users
+ * are done. There is no machine-wide lock:
+ *
+ * <ul>
+ *   <li>The accessors return parts fixed at boot; each part documents its own locking.
+ *   <li>The path methods ({@link #open}, {@link #readFile}, {@link #cat}, {@link #write},
+ *       {@link #writeString}, {@link #ls}, {@link #readlink}, {@link #stat}, {@link #lstat},
+ *       {@link #exists}, {@link #blockDevice}, {@link #openBlockDevice}) hold nothing between
+ *       calls. A walk takes {@code kernfs_rwsem} for reading one step at a time, so it runs beside
+ *       other walks and stores and may end in ENOENT (or ENODEV at open) when a node goes away
+ *       under it. A store runs under its open file's {@code of->mutex} and the node's active
+ *       reference (removal of the node waits for it to end), plus whatever locks the attribute's
+ *       driver takes; stores through different opens of one attribute therefore serialise only in
+ *       the driver, as in the kernel.
+ *   <li>An open {@link MachineFile} is like a file descriptor: it may be handed to and used from
+ *       other threads; its read, write, seek and position are each one step on the file position
+ *       (a disk or character node's monitor, an attribute's {@code of->mutex} and seq lock). Close
+ *       it once, after its last use. It holds what an open file holds in the kernel (the
+ *       attribute's open, the disk's module and device, the misc driver's module) until then.
+ *   <li>{@link #modprobe} and {@link #rmmod} serialise on the module loader's {@code module_mutex}
+ *       for the module list; module init and exit run outside it (a load of a module that is still
+ *       going waits for it). rmmod answers EWOULDBLOCK ("in use") while any open file or
+ *       {@link BdevHandle} holds the module, and EBUSY while it is already going.
+ *   <li>{@link #setOwnerReferenceFix} may be flipped at any time; opens already made keep what they
+ *       took.
+ * </ul>
  *
  * <p>Boot: the standard directories, /dev/zero and /dev/null, the CPU files, the kernfs failure
  * injection knobs under /sys/kernel/debug/kernfs, and the loadable modules that ship with it
@@ -55,8 +73,6 @@ import java.util.Set;
  * {@link #zram()}). {@link #close()} stops the watchdog; it does not unload modules.
  */
 public final class Machine implements AutoCloseable {
-
-    private static final int MAX_SYMLINKS = 40;
 
     private final Kernel kernel;
     private final CpuHotplug hotplug;
@@ -70,6 +86,7 @@ public final class Machine implements AutoCloseable {
     private final Mutex deviceHotplugLock;
     private final Random random;
     private final ZramModule zram;
+    private final Vfs vfs;
 
     private Machine(Builder b) {
         Kernel.Builder kb = Kernel.builder().release(b.release).lockdep(b.lockdep).hungTaskTimeout(b.hungTaskTimeout)
@@ -87,6 +104,7 @@ public final class Machine implements AutoCloseable {
         this.misc = new MiscRegistry(kernel, driverCore);
         this.blockLayer = new BlockLayer(kernel, driverCore);
         this.debugfs = new Debugfs(sysfs);
+        this.vfs = new Vfs(sysfs.kernfs(), devtmpfs);
         this.rtnlMutex = new Mutex(kernel, "rtnl_mutex");
         this.deviceHotplugLock = new Mutex(kernel, "device_hotplug_lock");
         CpuSysfs.create(sysfs, driverCore.systemDir(), hotplug, deviceHotplugLock);
@@ -307,209 +325,11 @@ public final class Machine implements AutoCloseable {
         kernel.modules().unload(name);
     }
 
-    // ---------------------------------------------------------------- path walk
-
-    /** Where a walk ended: the machine root, a kernfs node, the /dev directory or a /dev node. */
-    private record Place(Kind kind, KernfsNode node, DevNode dev) {
-        enum Kind {
-            ROOT, KERNFS, DEV_DIR, DEV_NODE
-        }
-
-        static final Place ROOT = new Place(Kind.ROOT, null, null);
-        static final Place DEV_DIR = new Place(Kind.DEV_DIR, null, null);
-
-        boolean isDir() {
-            return kind == Kind.ROOT || kind == Kind.DEV_DIR || (kind == Kind.KERNFS && node.isDir());
-        }
-    }
-
-    private Place parentOf(Place p) {
-        switch (p.kind()) {
-            case KERNFS:
-                KernfsNode parent = p.node().parent();
-                return parent == null ? Place.ROOT : new Place(Place.Kind.KERNFS, parent, null);
-            case DEV_NODE:
-                return Place.DEV_DIR;
-            default:
-                return Place.ROOT;
-        }
-    }
-
-    private static Deque<String> components(String path) {
-        Deque<String> out = new ArrayDeque<>();
-        for (String c : path.split("/")) {
-            if (!c.isEmpty() && !c.equals(".")) {
-                out.add(c);
-            }
-        }
-        return out;
-    }
-
-    private Place walk(String path, boolean followLast) {
-        if (path == null || path.isEmpty()) {
-            throw new ErrnoException(Errno.ENOENT, "empty path");
-        }
-        Deque<String> comps = components(path);
-        Place cur = Place.ROOT;
-        int links = 0;
-        while (!comps.isEmpty()) {
-            String c = comps.pollFirst();
-            boolean last = comps.isEmpty();
-            if (c.equals("..")) {
-                cur = parentOf(cur);
-                continue;
-            }
-            if (!cur.isDir()) {
-                throw new ErrnoException(Errno.ENOTDIR, "a component of " + path + " is not a directory");
-            }
-            switch (cur.kind()) {
-                case ROOT:
-                    if (c.equals("sys")) {
-                        cur = new Place(Place.Kind.KERNFS, sysfs.kernfs().root(), null);
-                    } else if (c.equals("dev")) {
-                        cur = Place.DEV_DIR;
-                    } else {
-                        throw new ErrnoException(Errno.ENOENT, path + ": no such file or directory");
-                    }
-                    break;
-                case DEV_DIR: {
-                    DevNode n = devtmpfs.lookup(c);
-                    if (n == null) {
-                        throw new ErrnoException(Errno.ENOENT, path + ": no such file or directory");
-                    }
-                    cur = new Place(Place.Kind.DEV_NODE, null, n);
-                    break;
-                }
-                case KERNFS: {
-                    KernfsNode child = sysfs.kernfs().lookup(cur.node(), c);
-                    if (child == null) {
-                        throw new ErrnoException(Errno.ENOENT, path + ": no such file or directory");
-                    }
-                    if (child.isLink() && (!last || followLast)) {
-                        if (++links > MAX_SYMLINKS) {
-                            throw new ErrnoException(Errno.ELOOP, path + ": too many levels of symbolic links");
-                        }
-                        String target = sysfs.kernfs().linkTargetPath(child);
-                        Deque<String> t = components(target);
-                        while (!t.isEmpty()) {
-                            comps.addFirst(t.pollLast());
-                        }
-                        // cur stays the link's directory: the target text is relative to it
-                        continue;
-                    }
-                    cur = new Place(Place.Kind.KERNFS, child, null);
-                    break;
-                }
-                default:
-                    throw new ErrnoException(Errno.ENOTDIR, "a component of " + path + " is not a directory");
-            }
-        }
-        if (path.endsWith("/") && !cur.isDir()) {
-            throw new ErrnoException(Errno.ENOTDIR, path + " is not a directory");
-        }
-        return cur;
-    }
-
-    private static String dirname(String path) {
-        String p = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
-        int i = p.lastIndexOf('/');
-        return i <= 0 ? "/" : p.substring(0, i);
-    }
-
-    private static String basename(String path) {
-        String p = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
-        return p.substring(p.lastIndexOf('/') + 1);
-    }
-
-    // ---------------------------------------------------------------- the file API
+    // ---------------------------------------------------------------- the file API (see Vfs)
 
     /** open(2). Without an access flag the file opens read-only. */
     public MachineFile open(String path, OpenFlag... flags) {
-        Set<OpenFlag> f = flags.length == 0 ? EnumSet.noneOf(OpenFlag.class) : EnumSet.of(flags[0], flags);
-        boolean write = f.contains(OpenFlag.WRONLY) || f.contains(OpenFlag.RDWR);
-        boolean read = !f.contains(OpenFlag.WRONLY);
-        Place p;
-        try {
-            p = walk(path, true);
-        } catch (ErrnoException e) {
-            if (e.errno() == Errno.ENOENT && f.contains(OpenFlag.CREAT)) {
-                Place parent = walk(dirname(path), true);
-                if (parent.isDir()) {
-                    throw new ErrnoException(Errno.EACCES, "cannot create " + path + ": the filesystem has no create");
-                }
-            }
-            throw e;
-        }
-        if (f.contains(OpenFlag.DIRECTORY) && !p.isDir()) {
-            throw new ErrnoException(Errno.ENOTDIR, path + " is not a directory");
-        }
-        if (p.isDir()) {
-            if (write) {
-                throw new ErrnoException(Errno.EISDIR, path + " is a directory");
-            }
-            return new DirectoryFile(path);
-        }
-        if (p.kind() == Place.Kind.KERNFS) {
-            return new AttributeFile(path, KernfsOpenFile.open(p.node(), read, write));
-        }
-        DevNode n = p.dev();
-        if (n.kind() == DevNode.Kind.BLOCK) {
-            return openDisk(path, n, read, write);
-        }
-        return openChar(path, n);
-    }
-
-    private MachineFile openDisk(String path, DevNode n, boolean read, boolean write) {
-        GenDisk disk = n.disk();
-        if (disk == null || !disk.isAdded()) {
-            throw new ErrnoException(Errno.ENXIO, path + ": no such device or address");
-        }
-        Module owner = disk.owner();
-        if (owner != null && !owner.tryGet()) {
-            throw new ErrnoException(Errno.ENXIO, path + ": driver " + owner.name() + " is going away");
-        }
-        try {
-            BlockDevice.Opener opener = disk.blockDevice().open();
-            return new DiskFile(path, disk, opener, owner, read, write);
-        } catch (IOException e) {
-            if (owner != null) {
-                owner.put();
-            }
-            throw toErrno(e);
-        } catch (RuntimeException e) {
-            if (owner != null) {
-                owner.put();
-            }
-            throw e;
-        }
-    }
-
-    private MachineFile openChar(String path, DevNode n) {
-        CharDevice ops = n.charDevice();
-        if (ops == null) {
-            throw new ErrnoException(Errno.ENODEV, path + ": the device has no file operations");
-        }
-        MiscDevice md = n.miscDevice();
-        Module owner = md == null ? null : md.owner();
-        if (owner != null && !owner.tryGet()) {
-            throw new ErrnoException(Errno.ENODEV, path + ": driver " + owner.name() + " is going away");
-        }
-        try {
-            ops.open();
-        } catch (RuntimeException e) {
-            if (owner != null) {
-                owner.put();
-            }
-            throw e;
-        }
-        return new CharFile(path, ops, owner);
-    }
-
-    private static ErrnoException toErrno(IOException e) {
-        if (e instanceof ErrnoIOException) {
-            return new ErrnoException(((ErrnoIOException) e).errno(), e.getMessage(), e);
-        }
-        return new ErrnoException(Errno.EIO, e.toString(), e);
+        return vfs.open(path, flags);
     }
 
     /**
@@ -518,33 +338,37 @@ public final class Machine implements AutoCloseable {
      * it is not a block device node, ENXIO when its disk is gone. Does not open the device.
      */
     public BlockDevice blockDevice(String path) {
-        Place p = walk(path, true);
-        if (p.kind() != Place.Kind.DEV_NODE || p.dev().kind() != DevNode.Kind.BLOCK) {
-            throw new ErrnoException(Errno.ENOTBLK, path + " is not a block device");
-        }
-        GenDisk disk = p.dev().disk();
-        if (disk == null || !disk.isAdded()) {
-            throw new ErrnoException(Errno.ENXIO, path + ": no such device or address");
-        }
-        return disk.blockDevice();
+        return vfs.blockDevice(path);
+    }
+
+    /**
+     * Opens the disk a /dev path names, as a user of the device does (bdev_open by path): holds the
+     * disk's owner module (rmmod answers "in use") and opens the driver's device (zram's reset and
+     * hot_remove answer EBUSY) until the handle is closed. ENOENT, ENOTBLK or ENXIO as
+     * {@link #blockDevice} answers; ENXIO while the driver's module is going away; the driver's
+     * refusal otherwise (EBUSY while a zram device is being reset).
+     */
+    public BdevHandle openBlockDevice(String devPath) {
+        return vfs.openBlockDevice(devPath);
+    }
+
+    /**
+     * Opens a disk of this machine (bdev_open by dev_t) as {@link #openBlockDevice(String)} opens
+     * the one its /dev path names; for a user that found the disk in {@link BlockLayer#find} and
+     * must get that disk, not a newer one of the same name. ENXIO once it is deleted.
+     */
+    public BdevHandle openBlockDevice(GenDisk disk) {
+        return BdevHandle.open(disk, "/dev/" + disk.name());
     }
 
     /** cat: the whole content, read 4096 bytes at a time until end of file. */
     public byte[] readFile(String path) {
-        try (MachineFile f = open(path, OpenFlag.RDONLY)) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buf = new byte[4096];
-            int n;
-            while ((n = f.read(buf, 0, buf.length)) > 0) {
-                out.write(buf, 0, n);
-            }
-            return out.toByteArray();
-        }
+        return vfs.readFile(path);
     }
 
     /** cat, as text (bytes as ISO-8859-1 characters). */
     public String cat(String path) {
-        return new String(readFile(path), StandardCharsets.ISO_8859_1);
+        return vfs.cat(path);
     }
 
     /**
@@ -552,9 +376,7 @@ public final class Machine implements AutoCloseable {
      * of those bytes (cut to PAGE_SIZE). Returns what write returned.
      */
     public int write(String path, byte[] data) {
-        try (MachineFile f = open(path, OpenFlag.WRONLY, OpenFlag.CREAT, OpenFlag.TRUNC)) {
-            return f.write(data, 0, data.length);
-        }
+        return vfs.write(path, data);
     }
 
     /**
@@ -562,101 +384,32 @@ public final class Machine implements AutoCloseable {
      * does, one write(2) per remaining part (so a value over PAGE_SIZE becomes several stores).
      */
     public void writeString(String path, String value) {
-        byte[] data = value.getBytes(StandardCharsets.ISO_8859_1);
-        try (MachineFile f = open(path, OpenFlag.WRONLY, OpenFlag.CREAT, OpenFlag.TRUNC)) {
-            int off = 0;
-            while (off < data.length) {
-                int n = f.write(data, off, data.length - off);
-                if (n <= 0) {
-                    break;
-                }
-                off += n;
-            }
-            if (data.length == 0) {
-                f.write(data, 0, 0);
-            }
-        }
+        vfs.writeString(path, value);
     }
 
     /** ls: the names in a directory, sorted; for a file, its own name. */
     public List<String> ls(String path) {
-        Place p = walk(path, true);
-        switch (p.kind()) {
-            case ROOT:
-                return List.of("dev", "sys");
-            case DEV_DIR: {
-                List<String> out = new ArrayList<>();
-                for (DevNode n : devtmpfs.list()) {
-                    out.add(n.name());
-                }
-                return out;
-            }
-            case KERNFS: {
-                if (!p.node().isDir()) {
-                    return List.of(p.node().name());
-                }
-                List<String> out = new ArrayList<>();
-                for (KernfsNode kn : sysfs.kernfs().list(p.node())) {
-                    out.add(kn.name());
-                }
-                return out;
-            }
-            default:
-                return List.of(p.dev().name());
-        }
+        return vfs.ls(path);
     }
 
     /** readlink: the text of a symlink (EINVAL for anything else). */
     public String readlink(String path) {
-        Place p = walk(path, false);
-        if (p.kind() != Place.Kind.KERNFS || !p.node().isLink()) {
-            throw new ErrnoException(Errno.EINVAL, path + " is not a symlink");
-        }
-        return sysfs.kernfs().linkTargetPath(p.node());
+        return vfs.readlink(path);
     }
 
     /** stat(2): follows symlinks. */
     public FileStat stat(String path) {
-        return statOf(path, walk(path, true));
+        return vfs.stat(path, true);
     }
 
     /** lstat(2): does not follow a final symlink. */
     public FileStat lstat(String path) {
-        return statOf(path, walk(path, false));
+        return vfs.stat(path, false);
     }
 
     /** Whether the path resolves (following symlinks). */
     public boolean exists(String path) {
-        try {
-            walk(path, true);
-            return true;
-        } catch (ErrnoException e) {
-            return false;
-        }
-    }
-
-    private FileStat statOf(String path, Place p) {
-        switch (p.kind()) {
-            case ROOT:
-            case DEV_DIR:
-                return new FileStat(path, FileStat.Type.DIRECTORY, 0755, 0, 0, 0, null);
-            case KERNFS: {
-                KernfsNode kn = p.node();
-                if (kn.isDir()) {
-                    return new FileStat(path, FileStat.Type.DIRECTORY, kn.mode(), 0, 0, 0, null);
-                }
-                if (kn.isLink()) {
-                    return new FileStat(path, FileStat.Type.SYMLINK, 0777, 0, 0, 0, sysfs.kernfs().linkTargetPath(kn));
-                }
-                return new FileStat(path, FileStat.Type.REGULAR, kn.mode(), kn.size(), 0, 0, null);
-            }
-            default: {
-                DevNode n = p.dev();
-                FileStat.Type t = n.kind() == DevNode.Kind.BLOCK ? FileStat.Type.BLOCK_DEVICE : FileStat.Type.CHAR_DEVICE;
-                long size = n.disk() != null ? n.disk().blockDevice().capacity() : 0;
-                return new FileStat(path, t, n.mode(), size, n.major(), n.minor(), null);
-            }
-        }
+        return vfs.exists(path);
     }
 
     @Override
@@ -668,246 +421,5 @@ public final class Machine implements AutoCloseable {
     public String toString() {
         return "machine with " + hotplug.nrCpus() + " CPUs, kernel " + kernel.release()
                 + (ownerReferenceFix() ? ", generic sysfs fix on" : "");
-    }
-
-    // ---------------------------------------------------------------- open files
-
-    /** An attribute file (sysfs or debugfs). */
-    private static final class AttributeFile implements MachineFile {
-        private final String path;
-        private final KernfsOpenFile of;
-
-        AttributeFile(String path, KernfsOpenFile of) {
-            this.path = path;
-            this.of = of;
-        }
-
-        @Override
-        public String path() {
-            return path;
-        }
-
-        @Override
-        public int read(byte[] dst, int off, int len) {
-            return of.read(dst, off, len);
-        }
-
-        @Override
-        public int write(byte[] src, int off, int len) {
-            return of.write(src, off, len);
-        }
-
-        @Override
-        public long position() {
-            return of.position();
-        }
-
-        @Override
-        public void seek(long pos) {
-            of.seek(pos);
-        }
-
-        @Override
-        public void close() {
-            of.close();
-        }
-    }
-
-    /** A directory: read(2) on it is EISDIR. */
-    private static final class DirectoryFile implements MachineFile {
-        private final String path;
-
-        DirectoryFile(String path) {
-            this.path = path;
-        }
-
-        @Override
-        public String path() {
-            return path;
-        }
-
-        @Override
-        public int read(byte[] dst, int off, int len) {
-            throw new ErrnoException(Errno.EISDIR, path + " is a directory");
-        }
-
-        @Override
-        public int write(byte[] src, int off, int len) {
-            throw new ErrnoException(Errno.EBADF, path + " is not open for writing");
-        }
-
-        @Override
-        public long position() {
-            return 0;
-        }
-
-        @Override
-        public void seek(long pos) {
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
-    /** A disk's /dev node (blkdev_read_iter/blkdev_write_iter): EOF at capacity, ENOSPC past it. */
-    private static final class DiskFile implements MachineFile {
-        private final String path;
-        private final GenDisk disk;
-        private final BlockDevice.Opener opener;
-        private final Module owner;
-        private final boolean readable;
-        private final boolean writable;
-        private long pos;
-        private boolean closed;
-
-        DiskFile(String path, GenDisk disk, BlockDevice.Opener opener, Module owner, boolean readable, boolean writable) {
-            this.path = path;
-            this.disk = disk;
-            this.opener = opener;
-            this.owner = owner;
-            this.readable = readable;
-            this.writable = writable;
-        }
-
-        @Override
-        public String path() {
-            return path;
-        }
-
-        @Override
-        public BlockDevice blockDevice() {
-            return disk.blockDevice();
-        }
-
-        @Override
-        public synchronized int read(byte[] dst, int off, int len) {
-            check(readable);
-            long cap = disk.blockDevice().capacity();
-            if (pos >= cap || len == 0) {
-                return 0;
-            }
-            int n = (int) Math.min(len, cap - pos);
-            try {
-                disk.blockDevice().read(pos, ByteBuffer.wrap(dst, off, n));
-            } catch (IOException e) {
-                throw toErrno(e);
-            }
-            pos += n;
-            return n;
-        }
-
-        @Override
-        public synchronized int write(byte[] src, int off, int len) {
-            check(writable);
-            long cap = disk.blockDevice().capacity();
-            if (pos >= cap) {
-                throw new ErrnoException(Errno.ENOSPC, path + ": no space left on device");
-            }
-            if (len == 0) {
-                return 0;
-            }
-            int n = (int) Math.min(len, cap - pos);
-            try {
-                disk.blockDevice().write(pos, ByteBuffer.wrap(src, off, n));
-            } catch (IOException e) {
-                throw toErrno(e);
-            }
-            pos += n;
-            return n;
-        }
-
-        private void check(boolean allowed) {
-            if (closed || !allowed) {
-                throw new ErrnoException(Errno.EBADF, path + " is not open for that");
-            }
-        }
-
-        @Override
-        public synchronized long position() {
-            return pos;
-        }
-
-        @Override
-        public synchronized void seek(long p) {
-            if (p < 0) {
-                throw new ErrnoException(Errno.EINVAL, "negative offset");
-            }
-            pos = p;
-        }
-
-        @Override
-        public synchronized void close() {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            try {
-                opener.close();
-            } finally {
-                if (owner != null) {
-                    owner.put();
-                }
-            }
-        }
-    }
-
-    /** A character device node. */
-    private static final class CharFile implements MachineFile {
-        private final String path;
-        private final CharDevice ops;
-        private final Module owner;
-        private long pos;
-        private boolean closed;
-
-        CharFile(String path, CharDevice ops, Module owner) {
-            this.path = path;
-            this.ops = ops;
-            this.owner = owner;
-        }
-
-        @Override
-        public String path() {
-            return path;
-        }
-
-        @Override
-        public synchronized int read(byte[] dst, int off, int len) {
-            int n = ops.read(pos, dst, off, len);
-            pos += Math.max(0, n);
-            return n;
-        }
-
-        @Override
-        public synchronized int write(byte[] src, int off, int len) {
-            int n = ops.write(pos, src, off, len);
-            pos += Math.max(0, n);
-            return n;
-        }
-
-        @Override
-        public synchronized long position() {
-            return pos;
-        }
-
-        @Override
-        public synchronized void seek(long p) {
-            pos = p;
-        }
-
-        @Override
-        public synchronized void close() {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            try {
-                ops.release();
-            } finally {
-                if (owner != null) {
-                    owner.put();
-                }
-            }
-        }
     }
 }

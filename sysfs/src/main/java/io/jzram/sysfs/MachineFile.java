@@ -8,8 +8,9 @@ import io.jzram.kernel.block.BlockDevice;
 /**
  * An open file of a {@link Machine}: a sysfs/debugfs attribute, a directory, a block device node or
  * a character device node. read and write are read(2) and write(2): one call, one operation (for an
- * attribute, one show or one store); errors are {@link io.jzram.kernel.ErrnoException}s. Not meant to
- * be shared between threads without external ordering (like a file descriptor).
+ * attribute, one show or one store); errors are {@link io.jzram.kernel.ErrnoException}s. Like a file
+ * descriptor it may be used from several threads: read, write, seek and position are each one step
+ * on the file position. Close it once, after its last use (see {@link Machine} for the rest).
  */
 public interface MachineFile extends AutoCloseable {
 

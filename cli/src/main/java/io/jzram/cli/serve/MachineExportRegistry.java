@@ -2,7 +2,6 @@
 package io.jzram.cli.serve;
 
 import io.jzram.kernel.block.BlockDevice;
-import io.jzram.kernel.Errno;
 import io.jzram.kernel.ErrnoException;
 import io.jzram.kernel.ErrnoIOException;
 import io.jzram.kernel.module.Module;
@@ -28,10 +27,11 @@ import java.util.regex.Pattern;
  * and one that is reset, hot_remove'd or whose module is unloaded refuses new clients with a
  * sentence that says which of these happened.
  *
- * <p>A client holds its device as an opener of /dev/zramN does: the disk's owner module
- * (try_module_get, so rmmod answers "in use") and an open of the device (blkdev_get, so reset and
- * hot_remove answer EBUSY) for as long as its connection lasts. I/O goes through the block layer
- * ({@link Machine#blockDevice}), so it shows in /sys/block/zramN/stat.
+ * <p>A client holds its device as an opener of /dev/zramN does, through the machine's one mechanism
+ * for that ({@link Machine#openBlockDevice(GenDisk)}, an {@link io.jzram.sysfs.BdevHandle}): the
+ * disk's owner module (try_module_get, so rmmod answers "in use") and an open of the device
+ * (blkdev_get, so reset and hot_remove answer EBUSY) for as long as its connection lasts. I/O goes
+ * through the block layer ({@link GenDisk#blockDevice()}), so it shows in /sys/block/zramN/stat.
  */
 public final class MachineExportRegistry implements ExportRegistry {
 
@@ -65,7 +65,7 @@ public final class MachineExportRegistry implements ExportRegistry {
                     + " is not available: the device is not initialised (disksize is 0; it was reset or never set up)");
         }
         exports.keySet().removeIf(g -> machine.blockLayer().find(g.name()).orElse(null) != g);
-        return exports.computeIfAbsent(d, g -> new Export(g.name(), describe(g), new HeldDevice(g), false));
+        return exports.computeIfAbsent(d, g -> new Export(g.name(), describe(g), new HeldDevice(machine, g), false));
     }
 
     private String describe(GenDisk d) {
@@ -117,14 +117,17 @@ public final class MachineExportRegistry implements ExportRegistry {
     }
 
     /**
-     * The disk as a /dev/zramN opener sees it: I/O through the block layer, open = module
-     * reference + blkdev_get.
+     * The disk as a /dev/zramN opener sees it: I/O through the block layer, and each
+     * {@link #open()} is {@link Machine#openBlockDevice(GenDisk)} (the module reference and the
+     * device open, released together when the connection closes the handle).
      */
     static final class HeldDevice implements BlockDevice {
+        private final Machine machine;
         private final GenDisk disk;
         private final BlockDevice dev;
 
-        HeldDevice(GenDisk disk) {
+        HeldDevice(Machine machine, GenDisk disk) {
+            this.machine = machine;
             this.disk = disk;
             this.dev = disk.blockDevice();
         }
@@ -174,44 +177,14 @@ public final class MachineExportRegistry implements ExportRegistry {
             return dev.blockState(offset);
         }
 
+        /** ENXIO while the module is going away or once the disk is deleted; EBUSY while it is being reset. */
         @Override
         public Opener open() throws IOException {
-            Module owner = disk.owner();
-            if (owner != null && !owner.tryGet()) {
-                throw new ErrnoIOException(Errno.ENXIO, "the " + owner.name() + " module is being unloaded");
-            }
-            Opener o;
             try {
-                o = dev.open();
-            } catch (IOException | RuntimeException e) {
-                if (owner != null) {
-                    owner.put();
-                }
-                throw e;
+                return machine.openBlockDevice(disk);
+            } catch (ErrnoException e) {
+                throw new ErrnoIOException(e);
             }
-            return new Opener() {
-                private boolean closed;
-
-                @Override
-                public BlockDevice device() {
-                    return HeldDevice.this;
-                }
-
-                @Override
-                public synchronized void close() {
-                    if (closed) {
-                        return;
-                    }
-                    closed = true;
-                    try {
-                        o.close();
-                    } finally {
-                        if (owner != null) {
-                            owner.put();
-                        }
-                    }
-                }
-            };
         }
 
         @Override
