@@ -31,8 +31,9 @@ import picocli.CommandLine.Parameters;
         description = {"Runs shell commands (a script, or stdin) on an emulated machine: /sys and /dev are the emulator's,",
             "other paths the host's. Errors and outputs read like bash on the real kernel, so a script can be run",
             "on both and diffed. Examples: jzram sh --list-examples; jzram sh --example transcript."},
-        exitCodeList = {"0:the script's exit status, as bash's (0 when it ran to the end without error)",
-            "2:usage error (also a script's own exit 2)", "127:SCRIPT does not exist"})
+        exitCodeList = {"0:success: the script's last command succeeded",
+            "N:the script's exit status, as bash gives it (exit N, or its last command's status)",
+            "2:usage error: bad options or arguments (or the script's own exit 2)", "127:SCRIPT does not exist"})
 public final class ShellCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "SCRIPT", description = "the script to run (default: stdin)")

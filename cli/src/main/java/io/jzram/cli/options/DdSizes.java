@@ -128,11 +128,7 @@ public final class DdSizes {
     public static final class Converter implements CommandLine.ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            try {
-                return parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
+            return Sizes.convert(DdSizes::parse, value);
         }
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.cli.options;
 
+import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -47,15 +48,20 @@ public final class Sizes {
         return new IllegalArgumentException("'" + text + "' is too big (at most 8E - 1 bytes)");
     }
 
+    /** {@code parse}'s value, or its message as picocli's conversion error (the converters of both kinds of size). */
+    static Long convert(ToLongFunction<String> parse, String value) {
+        try {
+            return parse.applyAsLong(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        }
+    }
+
     /** The picocli converter of every size option. */
     public static final class Converter implements CommandLine.ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            try {
-                return parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
+            return Sizes.convert(Sizes::parse, value);
         }
     }
 }
