@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.cli;
 
-import io.jzram.kernel.ErrnoException;
+import io.jzram.cli.options.MachineOptions;
+import io.jzram.cli.options.UsageErrors;
 import io.jzram.sysfs.Machine;
 import io.jzram.shell.Shell;
 import io.jzram.sysfs.zram.ZramFixes;
@@ -15,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -24,34 +27,30 @@ import picocli.CommandLine.Parameters;
  * /dev are the emulator's; see {@link Shell}. The machine boots with the zram module loaded (one
  * device, like the real machines where zram is built in) unless {@code --no-zram}.
  */
-@Command(name = "sh", mixinStandardHelpOptions = true,
+@Command(name = "sh", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs shell commands (a script, or stdin) on an emulated machine: /sys and /dev are the emulator's,",
             "other paths the host's. Errors and outputs read like bash on the real kernel, so a script can be run",
-            "on both and diffed. Examples: jzram sh --list-examples; jzram sh --example transcript."})
+            "on both and diffed. Examples: jzram sh --list-examples; jzram sh --example transcript."},
+        exitCodeList = {"0:success: the script's last command succeeded",
+            "N:the script's exit status, as bash gives it (exit N, or its last command's status)",
+            "2:usage error: bad options or arguments (or the script's own exit 2)", "127:SCRIPT does not exist"})
 public final class ShellCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "SCRIPT", description = "the script to run (default: stdin)")
     Path script;
 
-    @Option(names = "--cpus", description = "virtual CPUs (default: ${DEFAULT-VALUE})", defaultValue = "4")
-    int cpus;
+    @Mixin
+    MachineOptions.LockdepOn machine = new MachineOptions.LockdepOn(ZramFixes.UPSTREAM);
 
-    @Option(names = "--fixes", description = "zram fix set of the machine: none, seed, upstream, all, patch11 (default: ${DEFAULT-VALUE})",
-            defaultValue = "upstream")
-    String fixes;
-
-    @Option(names = "--kconfig", description = "zram build options: full (writeback, multi-comp, access times) or real "
-            + "(as the project's 6.18 kernel) (default: ${DEFAULT-VALUE})", defaultValue = "full")
-    String kconfig;
+    @Option(names = "--algorithm", paramLabel = "A", description = MachineOptions.ALGORITHM + ", the driver's default "
+            + "(CONFIG_ZRAM_DEF_COMP) (default: lz4)")
+    String algorithm;
 
     @Option(names = "--no-zram", description = "do not load zram at boot (modprobe zram loads it)")
     boolean noZram;
 
-    @Option(names = "--seed", description = "seed of /dev/urandom (default: random)")
-    Long seed;
-
-    @Option(names = "--no-lockdep", description = "run without lockdep (faster)")
-    boolean noLockdep;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--example", paramLabel = "NAME", description = "run a bundled example script instead of SCRIPT")
     String example;
@@ -69,34 +68,18 @@ public final class ShellCommand implements Callable<Integer> {
             }
             return 0;
         }
-        ZramFixes f;
-        try {
-            f = ZramFixes.parse(fixes);
-        } catch (ErrnoException e) {
-            System.err.println("jzram sh: --fixes " + fixes + ": expected none, seed, upstream, all or patch11");
-            return 2;
-        }
-        ZramKconfig k = switch (kconfig) {
-            case "full" -> ZramKconfig.full();
-            case "real" -> ZramKconfig.realKernel();
-            default -> null;
-        };
-        if (k == null) {
-            System.err.println("jzram sh: --kconfig " + kconfig + ": expected full or real");
-            return 2;
-        }
+        int cpus = machine.cpus();
         if (cpus < 1 || cpus > 1024) {
-            System.err.println("jzram sh: --cpus " + cpus + ": expected 1..1024");
-            return 2;
+            throw UsageErrors.error(spec, "--cpus " + cpus + ": expected 1..1024");
         }
+        ZramKconfig k = algorithm == null ? machine.kconfig() : machine.kconfig().withDefaultCompressor(algorithm);
         Reader in;
         String name = "bash";
         InputStream commandsStdin = null;
         if (example != null) {
             InputStream r = ShellCommand.class.getResourceAsStream("/examples/" + example + ".sh");
             if (r == null) {
-                System.err.println("jzram sh: no example '" + example + "' (see --list-examples)");
-                return 2;
+                throw UsageErrors.error(spec, "no example '" + example + "' (see --list-examples)");
             }
             in = new InputStreamReader(r, StandardCharsets.UTF_8);
         } else if (script != null) {
@@ -111,13 +94,14 @@ public final class ShellCommand implements Callable<Integer> {
         } else {
             in = new InputStreamReader(System.in, StandardCharsets.UTF_8);
         }
-        try (Machine m = Machine.builder().cpus(cpus).lockdep(!noLockdep).zramFixes(f).zramKconfig(k).build()) {
+        try (Machine m = Machine.builder().cpus(cpus).lockdep(machine.lockdep()).zramFixes(machine.fixes())
+                .zramKconfig(k).build()) {
             if (!noZram) {
                 m.modprobe("zram");
             }
             Shell.Builder b = Shell.builder(m).name(name).in(commandsStdin);
-            if (seed != null) {
-                b.seed(seed);
+            if (machine.seed() != null) {
+                b.seed(machine.seed());
             }
             try (Reader r = in) {
                 return b.build().run(r);

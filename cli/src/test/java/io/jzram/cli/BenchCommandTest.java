@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -67,6 +69,10 @@ class BenchCommandTest {
         assertThat(r.status()).as(r.err()).isZero();
         String json = r.out().trim();
         assertThat(json).startsWith("{").endsWith("}").doesNotContain("\n");
+        Map<String, Object> parsed = JsonKeys.object(json);
+        JsonKeys.assertCamelCase(parsed);
+        assertThat(parsed).containsEntry("input", file.toString()).containsEntry("seed", null);
+        assertThat(JsonKeys.list(parsed.get("writeRuns"))).hasSize(2);
         for (String f : new String[] {"writeMBps", "readMBps", "codecCompressMBps", "codecDecompressMBps"}) {
             assertThat(number(json, f)).as(f).isPositive();
         }
@@ -87,7 +93,7 @@ class BenchCommandTest {
     void twoThreadsWithMegabyteRequestsStoreTheSame() {
         JzramRun one = jzram("bench", "--input", file.toString(), "--repeat", "1", "--warmup", "0", "--json");
         JzramRun two = jzram("bench", "--input", file.toString(), "--repeat", "1", "--warmup", "0", "--threads", "2", "--block-size",
-                "1048576", "--json", "--algorithm", "zstd");
+                "1M", "--json", "--algorithm", "zstd");
         assertThat(two.status()).as(two.err()).isZero();
         assertThat(number(two.out(), "threads")).isEqualTo(2);
         assertThat(number(two.out(), "blockSize")).isEqualTo(1 << 20);
@@ -108,8 +114,35 @@ class BenchCommandTest {
     }
 
     @Test
-    void badArgumentsExitTwo() {
-        assertThat(jzram("bench", "--input", dir.resolve("missing").toString()).status()).isEqualTo(2);
+    void withoutInputItBenchesGeneratedPages() {
+        JzramRun r = jzram("bench", "--size", "2M", "--seed", "5", "--repeat", "1", "--warmup", "0", "--json");
+        assertThat(r.status()).as(r.err()).isZero();
+        Map<String, Object> j = JsonKeys.object(r.out());
+        assertThat(j.keySet()).containsExactly("input", "seed", "algorithm", "threads", "blockSize", "repeat", "warmup", "pages",
+                "bytes", "writeMBps", "readMBps", "codecCompressMBps", "codecDecompressMBps", "writeVsCodecCompress",
+                "readVsCodecDecompress", "codecStoredRatio", "writeCpuMBps", "readCpuMBps", "codecCompressCpuMBps",
+                "codecDecompressCpuMBps", "writeRuns", "readRuns", "codecCompressRuns", "codecDecompressRuns", "mmStat",
+                "mmStatLine", "verified", "java", "availableProcessors");
+        assertThat(j).containsEntry("input", "(generated)").containsEntry("seed", 5).containsEntry("pages", 512)
+                .containsEntry("verified", true);
+        List<Object> mm = JsonKeys.list(j.get("mmStat"));
+        long same = ((Number) mm.get(5)).longValue();
+        long huge = ((Number) mm.get(7)).longValue();
+        // the documented mix: 4 of 20 zero or same-filled, 4 of 20 random (huge), the rest text
+        assertThat(same).isBetween(512 * 4 / 20 - 40L, 512 * 4 / 20 + 40L);
+        assertThat(huge).isBetween(512 * 4 / 20 - 40L, 512 * 4 / 20 + 40L);
+        JzramRun again = jzram("bench", "--size", "2M", "--seed", "5", "--repeat", "1", "--warmup", "0", "--json");
+        assertThat(JsonKeys.object(again.out()).get("mmStat")).as("same seed, same pages").isEqualTo(mm);
+        JzramRun table = jzram("bench", "--size", "1M", "--repeat", "1", "--warmup", "0", "--block-size", "2x4K");
+        assertThat(table.status()).as(table.err()).isZero();
+        assertThat(table.out()).contains("(generated) seed 1, 256 pages", "8192-byte requests", "verified: all 256 pages");
+    }
+
+    @Test
+    void badArguments() {
+        JzramRun missing = jzram("bench", "--input", dir.resolve("missing").toString());
+        assertThat(missing.status()).as("an unreadable input is a failure, not a usage error").isEqualTo(1);
+        assertThat(missing.err()).startsWith("jzram bench: ");
         assertThat(jzram("bench", "--input", file.toString(), "--algorithm", "lzo").status()).isEqualTo(2);
         assertThat(jzram("bench", "--input", file.toString(), "--block-size", "1000").status()).isEqualTo(2);
         assertThat(jzram("bench", "--input", file.toString(), "--threads", "0").status()).isEqualTo(2);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -26,12 +27,26 @@ class StormCommandTest {
                 "data lost          0", "splats             none", "deadlocks          0", "leaked             0 B",
                 "races", "rmmod", "verdict: OK");
         String j = Files.readString(json);
-        assertThat(j).contains("\"ok\": true", "\"fixes\": \"all\"", "\"seed\": 7", "\"data_lost\": 0", "\"outcomes\"",
-                "\"errors_by_errno\"", "\"hotplug\"");
+        assertThat(j).contains("\"ok\": true", "\"fixes\": \"all\"", "\"seed\": 7", "\"dataLost\": 0", "\"outcomes\"",
+                "\"errorsByErrno\"", "\"hotplug\"");
+        Map<String, Object> report = JsonKeys.object(j);
+        assertThat(report.keySet()).containsExactly("config", "ok", "violations", "elapsedSeconds", "dataLost", "dataLossSamples",
+                "splats", "hungTaskReports", "deadlocks", "tasksInterrupted", "leaked", "unloadCycles", "reloads", "reloadFailures",
+                "outcomes", "outcomesWhileRmmodRan", "errorsByErrno", "bugsReproduced", "lockdepCycle", "io", "hotplug", "instances",
+                "internalErrors");
+        assertThat(JsonKeys.object(report.get("config")).keySet()).containsExactly("cpus", "devices", "durationSeconds", "fixes",
+                "seed", "hotplugRate", "instances", "hungTaskTimeoutSeconds", "readersPerDevice", "sysfsWriters",
+                "unloadIntervalSeconds", "disksize", "hotAdd", "unload", "lockdep", "kconfig");
+        assertThat(JsonKeys.object(report.get("config"))).containsEntry("disksize", 4194304).containsEntry("lockdep", true)
+                .containsEntry("kconfig", "full");
+        assertThat(JsonKeys.object(report.get("io")).keySet()).contains("writes", "bytesWritten", "writeMBps", "pagesVerified");
+        assertThat(JsonKeys.object(report.get("leaked")).keySet()).containsExactly("bytes", "trackedBytes", "nativeBytes",
+                "devicesLeftRegistered", "removedDevicesHoldingMemory", "finalUnload");
+        JsonKeys.assertCamelCase(report, "outcomes", "outcomesWhileRmmodRan", "errorsByErrno", "splats", "failures");
     }
 
     @Test
-    void issue2InvocationRunsTheInstancePartAlongside() {
+    void theMultiInstancePartRunsAlongside() {
         JzramRun r = jzram("storm", "--cpus", "64", "--instances", "8", "--duration", "3s", "--seed", "2", "--quiet");
         assertThat(r.status()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("64 CPUs", "8 instances", "instances          added", "violations 0", "verdict: OK")
@@ -39,7 +54,7 @@ class StormCommandTest {
     }
 
     @Test
-    void hotplugOnlyIsIssue2sStorm() {
+    void hotplugOnlyIsTheMultiInstanceStormAlone() {
         JzramRun r = jzram("storm", "--hotplug-only", "--cpus", "8", "--instances", "3", "--duration", "1s", "--seed", "1");
         assertThat(r.status()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("--hotplug-only", "toggles", "violations         0", "verdict: OK");
@@ -52,7 +67,13 @@ class StormCommandTest {
         assertThat(r.status()).as(r.out() + r.err()).isIn(0, 1);
         assertThat(r.out()).contains("[phase  1] quiet", "[phase  2] hotplug storm", "MB/s without a hotplug storm",
                 "during a storm of 100 toggles/s");
-        assertThat(Files.readString(json)).contains("\"write_mb_s_without_storm\"", "\"write_mb_s_with_storm\"", "\"ratio\"");
+        Map<String, Object> tp = JsonKeys.object(Files.readString(json));
+        assertThat(tp.keySet()).containsExactly("mode", "cpus", "writers", "fixes", "rate", "writeMBpsWithoutStorm",
+                "writeMBpsWithStorm", "ratio", "togglesPerSecond", "phases");
+        assertThat(tp).containsEntry("mode", "throughput").containsEntry("writers", 2);
+        assertThat(JsonKeys.object(JsonKeys.list(tp.get("phases")).get(0)).keySet()).containsExactly("storm", "seconds", "bytes",
+                "toggles");
+        JsonKeys.assertCamelCase(tp);
     }
 
     @Test
@@ -63,5 +84,8 @@ class StormCommandTest {
         JzramRun c = jzram("storm", "--cpus", "1", "--duration", "1s");
         assertThat(c.status()).isEqualTo(2);
         assertThat(c.err()).contains("--cpus");
+        JzramRun old = jzram("storm", "--disk-size", "4M");
+        assertThat(old.status()).isEqualTo(2);
+        assertThat(old.err()).startsWith("jzram storm: Unknown options: '--disk-size', '4M'");
     }
 }

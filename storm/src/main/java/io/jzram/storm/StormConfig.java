@@ -2,6 +2,7 @@
 package io.jzram.storm;
 
 import io.jzram.sysfs.zram.ZramFixes;
+import io.jzram.sysfs.zram.ZramKconfig;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -13,13 +14,15 @@ import java.util.Objects;
  */
 public record StormConfig(int cpus, int devices, Duration duration, ZramFixes fixes, long seed, double hotplugRate,
         int instances, int churnThreads, double instanceFailureRate, Duration hungTaskTimeout, int readersPerDevice,
-        int sysfsWriters, Duration unloadInterval, long diskSize, boolean hotAdd, boolean unload) {
+        int sysfsWriters, Duration unloadInterval, long diskSize, boolean hotAdd, boolean unload, boolean lockdep,
+        ZramKconfig kconfig) {
 
     public StormConfig {
         Objects.requireNonNull(fixes, "fixes");
         Objects.requireNonNull(duration, "duration");
         Objects.requireNonNull(hungTaskTimeout, "hungTaskTimeout");
         Objects.requireNonNull(unloadInterval, "unloadInterval");
+        Objects.requireNonNull(kconfig, "kconfig");
         if (cpus < 2 || cpus > 256) {
             throw new IllegalArgumentException("--cpus must be in 2..256, got " + cpus);
         }
@@ -72,6 +75,8 @@ public record StormConfig(int cpus, int devices, Duration duration, ZramFixes fi
         private long diskSize = 4L << 20;
         private boolean hotAdd = true;
         private boolean unload = true;
+        private boolean lockdep = true;
+        private ZramKconfig kconfig = ZramKconfig.full();
 
         private Builder() {
         }
@@ -159,9 +164,22 @@ public record StormConfig(int cpus, int devices, Duration duration, ZramFixes fi
             return this;
         }
 
+        /** Lockdep on the machine (default on: a lock-order cycle is one of the storm's verdicts). */
+        public Builder lockdep(boolean v) {
+            lockdep = v;
+            return this;
+        }
+
+        /** The zram driver's build options (default: full). */
+        public Builder kconfig(ZramKconfig v) {
+            kconfig = v;
+            return this;
+        }
+
         public StormConfig build() {
             return new StormConfig(cpus, devices, duration, fixes, seed, hotplugRate, instances, churnThreads,
-                    instanceFailureRate, hungTaskTimeout, readersPerDevice, sysfsWriters, unloadInterval, diskSize, hotAdd, unload);
+                    instanceFailureRate, hungTaskTimeout, readersPerDevice, sysfsWriters, unloadInterval, diskSize, hotAdd, unload, lockdep,
+                    kconfig);
         }
     }
 }

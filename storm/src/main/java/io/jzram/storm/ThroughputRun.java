@@ -12,7 +12,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -47,6 +49,31 @@ public final class ThroughputRun {
             return String.format(Locale.ROOT, "write throughput (%d writers, %d CPUs, fixes=%s): %.1f MB/s without a hotplug storm, "
                     + "%.1f MB/s during a storm of %.0f toggles/s (achieved %.1f/s): %.1f%% (%d phases of each)",
                     writers, cpus, fixes, mbpsWithout, mbpsWith, rate, togglesPerSecond, 100 * ratio(), phases.size() / 2);
+        }
+
+        /** {@code storm --throughput --json}: the figures and every phase (docs/json.md). */
+        public String toJson() {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("mode", "throughput");
+            j.put("cpus", cpus);
+            j.put("writers", writers);
+            j.put("fixes", fixes);
+            j.put("rate", rate);
+            j.put("writeMBpsWithoutStorm", mbpsWithout);
+            j.put("writeMBpsWithStorm", mbpsWith);
+            j.put("ratio", ratio());
+            j.put("togglesPerSecond", togglesPerSecond);
+            List<Object> ps = new ArrayList<>();
+            for (Phase p : phases) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("storm", p.storm());
+                m.put("seconds", p.seconds());
+                m.put("bytes", p.bytes());
+                m.put("toggles", p.toggles());
+                ps.add(m);
+            }
+            j.put("phases", ps);
+            return Json.write(j);
         }
     }
 

@@ -150,7 +150,7 @@ public final class ZramStorm {
             throw new UncheckedIOException(e);
         }
         m = Machine.builder().cpus(cfg.cpus()).zramFixes(cfg.fixes()).hungTaskTimeout(cfg.hungTaskTimeout())
-                .logCapacity(1 << 18).seed(cfg.seed()).withTestSysfs(false).build();
+                .logCapacity(1 << 18).seed(cfg.seed()).lockdep(cfg.lockdep()).zramKconfig(cfg.kconfig()).withTestSysfs(false).build();
         StormReport report;
         try {
             report = runOn(progress, nativeBefore);

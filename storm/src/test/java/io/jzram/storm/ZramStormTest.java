@@ -53,8 +53,12 @@ class ZramStormTest {
         assertThat(r.instances().instanceAdds()).isPositive();
         assertThat(r.instances().ok()).isTrue();
         String json = r.toJson();
-        assertThat(json).startsWith("{").contains("\"ok\": true", "\"data_lost\": 0", "\"fixes\": \"" + fixes.paramValue() + "\"",
-                "\"unload_cycles\": " + r.unloadCycles());
+        assertThat(json).startsWith("{").contains("\"ok\": true", "\"dataLost\": 0", "\"fixes\": \"" + fixes.paramValue() + "\"",
+                "\"unloadCycles\": " + r.unloadCycles());
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> parsed = (java.util.Map<String, Object>) Json.parse(json);
+        assertThat(parsed).containsEntry("ok", true).containsKeys("config", "io", "leaked", "bugsReproduced");
+        assertThat(parsed.keySet()).allMatch(k -> k.matches("[a-z][a-zA-Z]*"), "camelCase keys");
     }
 
     @ParameterizedTest

@@ -4,6 +4,7 @@ package io.jzram.cli.bench;
 import io.jzram.core.MmStat;
 import io.jzram.core.ZramDevice;
 import io.jzram.core.backend.RawCodec;
+import io.jzram.storm.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -11,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
@@ -42,13 +45,20 @@ import java.util.function.Consumer;
  */
 public final class CorpusBench {
     static final int PAGE = ZramDevice.PAGE_SIZE;
+    /** The "input" of a run on generated pages. */
+    public static final String GENERATED = "(generated)";
     private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
-    /** What to run. */
-    public record Config(Path input, String algorithm, int threads, int repeat, int warmup, int blockSize) {
+    /**
+     * What to run: the pages of {@code input}, or without one {@code size} bytes of
+     * {@link GeneratedPages} from {@code seed}.
+     */
+    public record Config(Path input, long size, long seed, String algorithm, int threads, int repeat, int warmup, int blockSize) {
         public Config {
-            Objects.requireNonNull(input, "input");
             Objects.requireNonNull(algorithm, "algorithm");
+            if (input == null && size < PAGE) {
+                throw new IllegalArgumentException("--size must be at least 4K");
+            }
             if (threads < 1) {
                 throw new IllegalArgumentException("--threads must be at least 1");
             }
@@ -105,43 +115,39 @@ public final class CorpusBench {
                 s.pagesCompacted(), s.hugePages(), s.hugePagesSince()};
         }
 
-        /** One JSON object (no trailing newline). */
+        /** One JSON object on one line, no trailing newline (docs/json.md). */
         public String toJson() {
-            StringBuilder b = new StringBuilder(1024).append('{');
-            field(b, "input", quote(config.input().toString()));
-            field(b, "algorithm", quote(config.algorithm()));
-            field(b, "threads", config.threads());
-            field(b, "blockSize", config.blockSize());
-            field(b, "repeat", config.repeat());
-            field(b, "warmup", config.warmup());
-            field(b, "pages", pages);
-            field(b, "bytes", bytes);
-            field(b, "writeMBps", num(writeMBps()));
-            field(b, "readMBps", num(readMBps()));
-            field(b, "codecCompressMBps", num(codecCompressMBps()));
-            field(b, "codecDecompressMBps", num(codecDecompressMBps()));
-            field(b, "writeVsCodecCompress", num(writeMBps() / codecCompressMBps()));
-            field(b, "readVsCodecDecompress", num(readMBps() / codecDecompressMBps()));
-            field(b, "codecStoredRatio", num(codecRatio()));
-            field(b, "writeCpuMBps", num(cpuMBps(0)));
-            field(b, "readCpuMBps", num(cpuMBps(1)));
-            field(b, "codecCompressCpuMBps", num(cpuMBps(2)));
-            field(b, "codecDecompressCpuMBps", num(cpuMBps(3)));
-            field(b, "writeRuns", array(writeRuns));
-            field(b, "readRuns", array(readRuns));
-            field(b, "codecCompressRuns", array(compressRuns));
-            field(b, "codecDecompressRuns", array(decompressRuns));
-            StringBuilder mm = new StringBuilder("[");
-            for (long v : mmStatFields()) {
-                mm.append(mm.length() > 1 ? ", " : "").append(v);
-            }
-            field(b, "mmStat", mm.append(']').toString());
-            field(b, "mmStatLine", quote(mmStat.sysfsLine().trim()));
-            field(b, "verified", "true");
-            field(b, "java", quote(System.getProperty("java.version")));
-            field(b, "availableProcessors", Runtime.getRuntime().availableProcessors());
-            b.setLength(b.length() - 2);
-            return b.append('}').toString();
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("input", config.input() == null ? GENERATED : config.input().toString());
+            j.put("seed", config.input() == null ? config.seed() : null);
+            j.put("algorithm", config.algorithm());
+            j.put("threads", config.threads());
+            j.put("blockSize", config.blockSize());
+            j.put("repeat", config.repeat());
+            j.put("warmup", config.warmup());
+            j.put("pages", pages);
+            j.put("bytes", bytes);
+            j.put("writeMBps", writeMBps());
+            j.put("readMBps", readMBps());
+            j.put("codecCompressMBps", codecCompressMBps());
+            j.put("codecDecompressMBps", codecDecompressMBps());
+            j.put("writeVsCodecCompress", writeMBps() / codecCompressMBps());
+            j.put("readVsCodecDecompress", readMBps() / codecDecompressMBps());
+            j.put("codecStoredRatio", codecRatio());
+            j.put("writeCpuMBps", cpuMBps(0));
+            j.put("readCpuMBps", cpuMBps(1));
+            j.put("codecCompressCpuMBps", cpuMBps(2));
+            j.put("codecDecompressCpuMBps", cpuMBps(3));
+            j.put("writeRuns", writeRuns);
+            j.put("readRuns", readRuns);
+            j.put("codecCompressRuns", compressRuns);
+            j.put("codecDecompressRuns", decompressRuns);
+            j.put("mmStat", mmStatFields());
+            j.put("mmStatLine", mmStat.sysfsLine().trim());
+            j.put("verified", true);
+            j.put("java", System.getProperty("java.version"));
+            j.put("availableProcessors", Runtime.getRuntime().availableProcessors());
+            return Json.line(j);
         }
     }
 
@@ -155,7 +161,7 @@ public final class CorpusBench {
      * @throws IllegalStateException a page did not read back as written (the message says which)
      */
     public static Result run(Config c, Consumer<String> progress) throws IOException, InterruptedException {
-        ByteBuffer src = load(c.input());
+        ByteBuffer src = c.input() != null ? load(c.input()) : GeneratedPages.generate(c.size(), c.seed());
         int pages = src.capacity() / PAGE;
         long bytes = (long) pages * PAGE;
         int threads = Math.min(c.threads(), pages);
@@ -198,7 +204,7 @@ public final class CorpusBench {
         } finally {
             codecs.close();
         }
-        return new Result(new Config(c.input(), c.algorithm(), threads, c.repeat(), c.warmup(), c.blockSize()), pages, bytes, w, r, cc, cd,
+        return new Result(new Config(c.input(), c.size(), c.seed(), c.algorithm(), threads, c.repeat(), c.warmup(), c.blockSize()), pages, bytes, w, r, cc, cd,
                 cpu, mm, codecBytes);
     }
 
@@ -435,41 +441,5 @@ public final class CorpusBench {
         Arrays.sort(s);
         int n = s.length;
         return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-    }
-
-    private static void field(StringBuilder b, String name, Object value) {
-        b.append('"').append(name).append("\": ").append(value).append(", ");
-    }
-
-    private static String num(double d) {
-        return Double.isFinite(d) ? String.format(java.util.Locale.ROOT, "%.3f", d) : "null";
-    }
-
-    private static String array(double[] v) {
-        StringBuilder b = new StringBuilder("[");
-        for (double d : v) {
-            b.append(b.length() > 1 ? ", " : "").append(num(d));
-        }
-        return b.append(']').toString();
-    }
-
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (ch < 0x20) {
-                        b.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        b.append(ch);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 }

@@ -78,6 +78,7 @@ public final class ClientCommands {
 
     /** cat(1) of machine files. */
     @Command(name = "cat", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 1,
+            exitCodeList = {"0:success", "1:a file could not be read, the server did not answer, or bad usage (as cat)"},
             description = "Print files of the running server's machine (sysfs show), e.g. /sys/block/zram0/mm_stat.")
     public static final class Cat extends Base {
         @Parameters(arity = "1..*", paramLabel = "PATH")
@@ -101,6 +102,7 @@ public final class ClientCommands {
 
     /** printf '%s' VALUE > PATH: one store. */
     @Command(name = "write", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 1,
+            exitCodeList = {"0:success", "1:the open or the write failed, the server did not answer, or bad usage (as the shell)"},
             description = {"Store VALUE into a machine file with one write(2), as `printf %%s VALUE > PATH`.",
                 "Example: jzram write /sys/block/zram0/disksize 1G"})
     public static final class Write extends Base {
@@ -128,6 +130,7 @@ public final class ClientCommands {
 
     /** ls(1) of a machine directory. */
     @Command(name = "ls", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 2,
+            exitCodeList = {"0:success", "1:the server did not answer", "2:PATH cannot be listed, or bad usage (as ls)"},
             description = "List a directory of the running server's machine, e.g. /sys/block.")
     public static final class Ls extends Base {
         @Parameters(arity = "1", paramLabel = "PATH")
@@ -149,6 +152,7 @@ public final class ClientCommands {
 
     /** dmesg(1). */
     @Command(name = "dmesg", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 1,
+            exitCodeList = {"0:success", "1:the server did not answer, or bad usage (as dmesg)"},
             description = "Print (or clear) the running server's kernel log.")
     public static final class Dmesg extends Base {
         @Option(names = {"-C", "--clear"}, description = "clear the ring buffer")
@@ -171,6 +175,7 @@ public final class ClientCommands {
 
     /** kmod's modprobe (and modprobe -r). */
     @Command(name = "modprobe", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 1,
+            exitCodeList = {"0:success", "1:the module could not be loaded or removed, the server did not answer, or bad usage (as kmod)"},
             description = {"Load a module of the running server's machine, e.g. jzram modprobe zram num_devices=4.",
                 "A module that is loaded already is left as it is."})
     public static final class Modprobe extends Base {
@@ -215,6 +220,7 @@ public final class ClientCommands {
 
     /** kmod's rmmod. */
     @Command(name = "rmmod", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 1,
+            exitCodeList = {"0:success", "1:a module could not be removed, the server did not answer, or bad usage (as kmod)"},
             description = "Unload a module of the running server's machine, e.g. jzram rmmod zram.")
     public static final class Rmmod extends Base {
         @Parameters(arity = "1..*", paramLabel = "MODULE")
@@ -242,7 +248,9 @@ public final class ClientCommands {
     }
 
     /** lsmod. */
-    @Command(name = "lsmod", mixinStandardHelpOptions = true, description = "List the running server's loaded modules.")
+    @Command(name = "lsmod", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 1,
+            exitCodeList = {"0:success", "1:the server did not answer, or bad usage (as kmod)"},
+            description = "List the running server's loaded modules.")
     public static final class Lsmod extends Base {
         @Override
         int run(ControlClient c) throws IOException {
@@ -253,8 +261,9 @@ public final class ClientCommands {
 
     /** chcpu -e/-d: CPU online/offline through cpuN/online. */
     @Command(name = "cpu", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 1,
+            exitCodeList = {"0:every CPU done", "1:all failed, the server did not answer, or bad usage", "64:some failed (as chcpu)"},
             description = {"Bring CPUs of the running server's machine online or offline, as chcpu -e/-d does.",
-                "CPUS is a list such as 1 or 1,3-5. Exit status: 0 all done, 1 all failed, 64 some failed."})
+                "CPUS is a list such as 1 or 1,3-5."})
     public static final class Cpu extends Base {
         /** chcpu's partial-success status. */
         static final int SOME_OK = 64;

@@ -25,6 +25,7 @@ import picocli.CommandLine.Parameters;
  * first, i.e. by descending {@code diskseq}), and exits 1 with zramctl's messages.
  */
 @Command(name = "status", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 1,
+        exitCodeList = {"0:success", "1:failure: no such device or column, the server did not answer, or bad usage (as zramctl)"},
         description = {"zramctl's status table of the running server's zram devices.", "",
             "Columns (for --output): NAME DISKSIZE DATA COMPR ALGORITHM STREAMS ZERO-PAGES TOTAL MEM-LIMIT "
                     + "MEM-USED MIGRATED MOUNTPOINT COMP-RATIO"})

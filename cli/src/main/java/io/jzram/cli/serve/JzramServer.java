@@ -5,7 +5,10 @@ import io.jzram.kernel.ErrnoException;
 import io.jzram.nbd.NbdServer;
 import io.jzram.sysfs.Machine;
 import io.jzram.sysfs.zram.ZramFixes;
+import io.jzram.sysfs.zram.ZramKconfig;
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,14 +30,18 @@ import java.util.function.Consumer;
 public final class JzramServer implements AutoCloseable {
 
     /**
-     * serve's options. Null socket and null nbdPort: no listener of that kind; nbdWorkers 0: the NBD
-     * server's default pool size; lockdep: CONFIG_PROVE_LOCKING on the machine.
+     * serve's options. Null socket and null nbdPort: no listener of that kind; bind: the TCP
+     * listener's address (null: 127.0.0.1); nbdWorkers 0: the NBD server's default pool size;
+     * lockdep: CONFIG_PROVE_LOCKING on the machine; seed: the machine's (null: its default);
+     * readOnly: every export read-only (NBD_FLAG_READ_ONLY, writes and trims refused with EPERM).
      */
-    public record Config(Path socket, Integer nbdPort, int httpPort, int cpus, int devices, String disksize,
-                         String algorithm, ZramFixes fixes, Duration shutdownTimeout, int nbdWorkers, boolean lockdep) {
+    public record Config(Path socket, Integer nbdPort, InetAddress bind, int httpPort, int cpus, int devices, String disksize,
+                         String algorithm, ZramFixes fixes, ZramKconfig kconfig, Long seed, Duration shutdownTimeout,
+                         int nbdWorkers, boolean lockdep, boolean readOnly) {
         public Config(Path socket, Integer nbdPort, int httpPort, int cpus, int devices, String disksize,
                 String algorithm, ZramFixes fixes, Duration shutdownTimeout) {
-            this(socket, nbdPort, httpPort, cpus, devices, disksize, algorithm, fixes, shutdownTimeout, 0, true);
+            this(socket, nbdPort, null, httpPort, cpus, devices, disksize, algorithm, fixes, ZramKconfig.full(), null,
+                    shutdownTimeout, 0, true, false);
         }
 
         public Config {
@@ -42,9 +49,13 @@ public final class JzramServer implements AutoCloseable {
                 throw new IllegalArgumentException("--nbd-workers must be positive: " + nbdWorkers);
             }
             Objects.requireNonNull(fixes, "fixes");
+            Objects.requireNonNull(kconfig, "kconfig");
             Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
             if (socket == null && nbdPort == null) {
                 throw new IllegalArgumentException("no NBD listener: give --socket and/or --port");
+            }
+            if (bind != null && nbdPort == null) {
+                throw new IllegalArgumentException("--bind is the TCP listener's address: it needs --port");
             }
             if (cpus < 1) {
                 throw new IllegalArgumentException("--cpus must be at least 1: " + cpus);
@@ -52,6 +63,11 @@ public final class JzramServer implements AutoCloseable {
             if (devices < 0) {
                 throw new IllegalArgumentException("--devices must not be negative: " + devices);
             }
+        }
+
+        /** Whether NBD listens where other machines can reach it. */
+        public boolean exposed() {
+            return nbdPort != null && bind != null && !bind.isLoopbackAddress();
         }
     }
 
@@ -82,7 +98,11 @@ public final class JzramServer implements AutoCloseable {
 
     /** Boots, loads zram, initialises the devices, starts listening. */
     public static JzramServer start(Config c) throws StartException {
-        Machine machine = Machine.builder().cpus(c.cpus()).zramFixes(c.fixes()).lockdep(c.lockdep()).build();
+        Machine.Builder mb = Machine.builder().cpus(c.cpus()).zramFixes(c.fixes()).zramKconfig(c.kconfig()).lockdep(c.lockdep());
+        if (c.seed() != null) {
+            mb.seed(c.seed());
+        }
+        Machine machine = mb.build();
         NbdServer nbd = null;
         try {
             List<String> params = new ArrayList<>();
@@ -102,12 +122,12 @@ public final class JzramServer implements AutoCloseable {
                 }
             }
             MachineExportRegistry registry = new MachineExportRegistry(machine);
-            NbdServer.Builder nb = NbdServer.builder(registry);
+            NbdServer.Builder nb = NbdServer.builder(c.readOnly() ? new ReadOnlyExports(registry) : registry);
             if (c.socket() != null) {
                 nb.unixSocket(c.socket());
             }
             if (c.nbdPort() != null) {
-                nb.tcpLoopback(c.nbdPort());
+                nb.tcp(new InetSocketAddress(c.bind() != null ? c.bind() : InetAddress.getLoopbackAddress(), c.nbdPort()));
             }
             nb.closeTimeout(c.shutdownTimeout());
             if (c.nbdWorkers() > 0) {
@@ -181,21 +201,46 @@ public final class JzramServer implements AutoCloseable {
         return nbd.tcpAddress();
     }
 
+    /**
+     * The NBD URI of export zram0 (RFC-style, as nbdinfo and qemu take it): the Unix socket's when
+     * there is one, else the TCP listener's (a wildcard address is reached through 127.0.0.1).
+     */
+    public String uri() {
+        Optional<Path> sock = nbd.unixSocket();
+        if (sock.isPresent()) {
+            return "nbd+unix:///zram0?socket=" + sock.get();
+        }
+        return tcpUri(nbd.tcpAddress().orElseThrow());
+    }
+
+    private static String tcpUri(InetSocketAddress a) {
+        InetAddress ip = a.getAddress();
+        String host = ip.isAnyLocalAddress() ? "127.0.0.1"
+                : ip instanceof Inet6Address ? "[" + ip.getHostAddress() + "]" : ip.getHostAddress();
+        return "nbd://" + host + ":" + a.getPort() + "/zram0";
+    }
+
     /** The lines serve prints once it listens. */
     public List<String> banner() {
         List<String> out = new ArrayList<>();
         out.add("jzram serve: " + machine);
         nbd.unixSocket().ifPresent(p -> out.add("NBD: unix socket " + p + "  (nbd+unix:///zram0?socket=" + p + ")"));
-        nbd.tcpAddress().ifPresent(a -> out.add("NBD: tcp 127.0.0.1:" + a.getPort() + "  (nbd://127.0.0.1:" + a.getPort() + "/zram0)"));
+        nbd.tcpAddress().ifPresent(a -> out.add("NBD: tcp " + hostPort(a) + "  (" + tcpUri(a) + ")"));
         out.add("control plane: http://127.0.0.1:" + http.port() + "/  (jzram status --http-port " + http.port() + ")");
         var exports = registry.list();
         if (exports.isEmpty()) {
             out.add("exports: none yet (give a zramN a disksize to export it)");
         }
         for (var e : exports) {
-            out.add("export " + e.name() + ": " + e.device().capacity() + " bytes, " + e.description());
+            out.add("export " + e.name() + ": " + e.device().capacity() + " bytes, " + e.description()
+                    + (config.readOnly() ? ", read-only" : ""));
         }
         return out;
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        InetAddress ip = a.getAddress();
+        return (ip instanceof Inet6Address ? "[" + ip.getHostAddress() + "]" : ip.getHostAddress()) + ":" + a.getPort();
     }
 
     private static void unload(Machine machine) {

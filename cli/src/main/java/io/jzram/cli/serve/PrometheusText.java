@@ -31,8 +31,8 @@ public final class PrometheusText {
         if (!families.add(name)) {
             throw new IllegalStateException("metric family " + name + " written twice");
         }
-        if (type.equals("counter") && !name.endsWith("_total")) {
-            throw new IllegalArgumentException("counter " + name + " does not end in _total");
+        if (type.equals("counter") != name.endsWith("_total")) {
+            throw new IllegalArgumentException(name + ": a counter's name ends in _total, no other's does");
         }
         current = name;
         out.append("# HELP ").append(name).append(' ').append(escapeHelp(help)).append('\n');

@@ -38,12 +38,18 @@ final class MiniNbdClient implements AutoCloseable {
         }
     }
 
+    static final int FLAG_READ_ONLY = 1 << 1;
+    static final int EPERM = 1;
+
     private final SocketChannel ch;
     final long size;
+    /** The export's transmission flags (NBD_INFO_EXPORT). */
+    final int flags;
 
-    private MiniNbdClient(SocketChannel ch, long size) {
+    private MiniNbdClient(SocketChannel ch, long size, int flags) {
         this.ch = ch;
         this.size = size;
+        this.flags = flags;
     }
 
     static MiniNbdClient connect(Path socket, String export) throws IOException {
@@ -60,6 +66,7 @@ final class MiniNbdClient implements AutoCloseable {
             opt.putLong(IHAVEOPT).putInt(OPT_GO).putInt(4 + name.length + 2).putInt(name.length).put(name).putShort((short) 0);
             write(ch, opt.flip());
             long size = -1;
+            int flags = 0;
             while (true) {
                 ByteBuffer h = read(ch, 20);
                 if (h.getLong() != REPLY_MAGIC || h.getInt() != OPT_GO) {
@@ -69,11 +76,12 @@ final class MiniNbdClient implements AutoCloseable {
                 int len = h.getInt();
                 ByteBuffer data = read(ch, len);
                 if (type == REP_ACK) {
-                    return new MiniNbdClient(ch, size);
+                    return new MiniNbdClient(ch, size, flags);
                 }
                 if (type == REP_INFO) {
                     if (data.getShort() == 0) {
                         size = data.getLong();
+                        flags = Short.toUnsignedInt(data.getShort());
                     }
                     continue;
                 }

@@ -3,11 +3,11 @@ package io.jzram.cli.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jzram.cli.JzramProcess;
 import io.jzram.cli.client.ClientCommandsTestSupport;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,17 +33,8 @@ class ServeProcessTest {
     @Test
     void sigtermStopsCleanly() throws Exception {
         Path sock = dir.resolve("nbd.sock");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("--enable-native-access") || a.startsWith("--sun-misc")
-                    || a.startsWith("-Dchronicle")) {
-                cmd.add(a);
-            }
-        }
-        cmd.add("-Xmx512m");
-        Collections.addAll(cmd, "-cp", System.getProperty("java.class.path"), "io.jzram.cli.Jzram", "serve",
-                "--socket", sock.toString(), "--http-port", "0", "--cpus", "2", "--devices", "2", "--disksize", "32M");
+        List<String> cmd = JzramProcess.command("serve", "--socket", sock.toString(), "--http-port", "0", "--cpus", "2",
+                "--devices", "2", "--disksize", "32M");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         Thread reader = new Thread(() -> {

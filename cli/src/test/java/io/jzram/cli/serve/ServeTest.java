@@ -160,12 +160,22 @@ class ServeTest {
         }
         String m = http.get("/metrics").text();
         MetricsFormat.check(m);
-        String l = "{device=\"zram0\",algorithm=\"lz4\"}";
-        assertThat(m).contains("jzram_zram_disksize_bytes" + l + " 16777216\n", "jzram_zram_same_pages" + l + " 1\n",
-                "jzram_zram_orig_data_size_bytes" + l + " 8192\n", "jzram_zram_huge_pages" + l + " 0\n",
-                "jzram_zram_failed_writes_total" + l + " 0\n", "jzram_zram_bd_count_pages" + l + " 0\n",
-                "jzram_disk_writes_completed_total" + l + " 2\n", "jzram_module_loaded{module=\"zram\",state=\"live\"} 1\n",
-                "jzram_cpus_online 2\n");
+        String l = "{device=\"zram0\"}";
+        assertThat(m).contains("jzram_zram_info{device=\"zram0\",algorithm=\"lz4\"} 1\n",
+                "jzram_zram_disksize_bytes" + l + " 16777216\n", "jzram_zram_same_filled_data_bytes" + l + " 4096\n",
+                "jzram_zram_orig_data_size_bytes" + l + " 8192\n", "jzram_zram_huge_data_bytes" + l + " 0\n",
+                "jzram_zram_failed_writes_total" + l + " 0\n", "jzram_zram_backing_dev_data_bytes" + l + " 0\n",
+                "jzram_disk_writes_completed_total" + l + " 2\n", "jzram_disk_written_bytes_total" + l + " 8192\n",
+                "jzram_module_loaded{module=\"zram\",state=\"live\"} 1\n", "jzram_cpus_online 2\n");
+        assertThat(m).containsPattern("\nprocess_resident_memory_bytes [1-9][0-9]*\n")
+                .containsPattern("\njzram_offheap_memory_bytes [0-9]+\n");
+        // all 17 fields of the block layer's stat file, each once per device
+        for (String f : new String[] {"reads_completed_total", "reads_merged_total", "read_bytes_total", "read_time_seconds_total",
+            "writes_completed_total", "writes_merged_total", "written_bytes_total", "write_time_seconds_total", "io_now",
+            "io_time_seconds_total", "io_time_weighted_seconds_total", "discards_completed_total", "discards_merged_total",
+            "discarded_bytes_total", "discard_time_seconds_total", "flush_requests_total", "flush_requests_time_seconds_total"}) {
+            assertThat(m).containsPattern("\njzram_disk_" + f + "\\{device=\"zram0\"} [0-9.eE-]+\n");
+        }
     }
 
     @Test
