@@ -894,13 +894,13 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
                 ZramMeta m = meta;
                 PpCtl ctl = new PpCtl();
                 try {
-                    int mode = 0;
+                    long required = 0;
                     long lo = 0;
                     long hi = m.nrPages;
                     for (WritebackRequest.Arg a : request.args()) {
                         if (a.kind() == WritebackRequest.Kind.TYPE) {
-                            mode = a.type().mode();
-                            scanForWriteback(m, mode, lo, hi, ctl);
+                            required = SlotSelection.requiredFlags(a.type());
+                            scanForWriteback(m, required, lo, hi, ctl);
                             break;
                         }
                         if (Long.compareUnsigned(a.lo(), m.nrPages) >= 0) {
@@ -912,7 +912,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
                         }
                         lo = a.lo();
                         hi = a.hi() + 1;
-                        scanForWriteback(m, mode, lo, hi, ctl);
+                        scanForWriteback(m, required, lo, hi, ctl);
                     }
                     hook(ZramHook.POST_PROCESSING);
                     writebackSlots(m, bd, ctl);
@@ -932,7 +932,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
         writeback(WritebackRequest.of(type));
     }
 
-    private void scanForWriteback(ZramMeta m, int mode, long lo, long hi, PpCtl ctl) {
+    private void scanForWriteback(ZramMeta m, long required, long lo, long hi, PpCtl ctl) {
         for (long index = lo; index < hi; index++) {
             long[] chunk = m.table.chunkOrNull(index);
             if (chunk == null) {
@@ -942,9 +942,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
             int b = SlotTable.base(index);
             long f = SlotTable.lock(chunk, b);
             if (SlotTable.allocated(f) && (f & (SlotTable.WB | SlotTable.SAME | SlotTable.PP_SLOT)) == 0
-                    && ((mode & WritebackType.IDLE.mode()) == 0 || (f & SlotTable.IDLE) != 0)
-                    && ((mode & WritebackType.HUGE.mode()) == 0 || (f & SlotTable.HUGE) != 0)
-                    && ((mode & WritebackType.INCOMPRESSIBLE.mode()) == 0 || (f & SlotTable.INCOMPRESSIBLE) != 0)) {
+                    && (f & required) == required) {
                 f |= SlotTable.PP_SLOT;
                 ctl.place(index, SlotTable.size(f));
             }
@@ -1093,7 +1091,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
                 ZramMeta m = meta;
                 PpCtl ctl = new PpCtl();
                 try {
-                    scanForRecompress(m, r.type() == null ? 0 : r.type().mode(), prioMax, ctl);
+                    scanForRecompress(m, SlotSelection.requiredFlags(r.type()), prioMax, ctl);
                     hook(ZramHook.POST_PROCESSING);
                     ByteBuffer page = ByteBuffer.allocateDirect(PAGE_SIZE);
                     long[] remaining = {r.maxPages()};
@@ -1131,7 +1129,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
         }
     }
 
-    private void scanForRecompress(ZramMeta m, int mode, int prioMax, PpCtl ctl) {
+    private void scanForRecompress(ZramMeta m, long required, int prioMax, PpCtl ctl) {
         for (long index = 0; index < m.nrPages; index++) {
             long[] chunk = m.table.chunkOrNull(index);
             if (chunk == null) {
@@ -1141,8 +1139,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
             int b = SlotTable.base(index);
             long f = SlotTable.lock(chunk, b);
             if (SlotTable.allocated(f)
-                    && ((mode & RecompressType.IDLE.mode()) == 0 || (f & SlotTable.IDLE) != 0)
-                    && ((mode & RecompressType.HUGE.mode()) == 0 || (f & SlotTable.HUGE) != 0)
+                    && (f & required) == required
                     && (f & (SlotTable.WB | SlotTable.SAME | SlotTable.INCOMPRESSIBLE | SlotTable.PP_SLOT)) == 0
                     && SlotTable.priority(f) + 1 < prioMax) {
                 f |= SlotTable.PP_SLOT;
