@@ -88,6 +88,7 @@ public class DeviceBenchmark {
         public int cpus;
 
         ByteBuffer source;
+        BenchDevice bench;
         ZramDevice device;
         int threads;
         HotplugStorm running;
@@ -101,16 +102,8 @@ public class DeviceBenchmark {
             }
             threads = params.getThreads();
             source = PageSource.load(pages, count, noisePercent, 42);
-            device = ZramDevice.builder()
-                    .diskSize((long) threads * count * PAGE)
-                    .algorithm(algorithm)
-                    .cpus(Math.max(2, cpus))
-                    .build();
-            for (int t = 0; t < threads; t++) {
-                for (int i = 0; i < count; i++) {
-                    device.write(((long) t * count + i) * PAGE, source.slice(i * PAGE, PAGE));
-                }
-            }
+            bench = new BenchDevice((long) threads * count * PAGE, algorithm, Math.max(2, cpus)).fill(source, count, threads);
+            device = bench.device;
             ByteBuffer back = ByteBuffer.allocateDirect(PAGE);
             for (int i = 0; i < count; i += 97) {
                 device.read(((long) (threads - 1) * count + i) * PAGE, back.clear());
@@ -125,7 +118,7 @@ public class DeviceBenchmark {
         @Setup(Level.Iteration)
         public void startStorm() {
             if (storm > 0) {
-                CpuHotplug hp = device.host().hotplug();
+                CpuHotplug hp = bench.hotplug;
                 running = new HotplugStorm(hp, HotplugStorm.allHotpluggable(hp), storm, System.nanoTime());
                 running.start(Duration.ofHours(1));
             }
@@ -145,10 +138,10 @@ public class DeviceBenchmark {
         public void tearDown() {
             if (storm > 0) {
                 System.out.printf("%n[storm: %d toggles in %.1f s = %.0f/s; stream-get retries %d; migrations %d]%n", toggles,
-                        stormNanos / 1e9, toggles / (stormNanos / 1e9), device.compressor(ZramDevice.PRIMARY_COMP).streamGetRetries(),
-                        device.host().hotplug().placement().migrations());
+                        stormNanos / 1e9, toggles / (stormNanos / 1e9), bench.compressor().streamGetRetries(),
+                        bench.hotplug.placement().migrations());
             }
-            device.close();
+            bench.close();
         }
     }
 
@@ -187,7 +180,7 @@ public class DeviceBenchmark {
                 }
             }
             dst = ByteBuffer.allocateDirect(PAGE);
-            hotplug = d.device.host().hotplug();
+            hotplug = d.bench.hotplug;
             placement = hotplug.placement();
             home = tp.getThreadIndex() % hotplug.nrCpus();
             placement.pinCurrentThread(home);

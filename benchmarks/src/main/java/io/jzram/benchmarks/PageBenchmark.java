@@ -69,6 +69,7 @@ public class PageBenchmark {
         ByteBuffer packed;
         int[] packedOffset;
         int[] packedLength;
+        BenchDevice bench;
         ZramDevice device;
 
         @Setup(Level.Trial)
@@ -87,17 +88,10 @@ public class PageBenchmark {
                 off += n;
                 total += Math.min(n, PAGE);
             }
-            device = ZramDevice.builder()
-                    .diskSize((long) MAX_THREADS * count * PAGE)
-                    .algorithm("lz4")
-                    .cpus(Math.max(2, Runtime.getRuntime().availableProcessors()))
-                    .build();
             // every thread's range holds the pages, so reads find them
-            for (int t = 0; t < Math.min(MAX_THREADS, params.getThreads()); t++) {
-                for (int i = 0; i < count; i++) {
-                    device.write(((long) t * count + i) * PAGE, source.duplicate().position(i * PAGE).limit(i * PAGE + PAGE));
-                }
-            }
+            bench = new BenchDevice((long) MAX_THREADS * count * PAGE, "lz4", Math.max(2, Runtime.getRuntime().availableProcessors()))
+                    .fill(source, count, Math.min(MAX_THREADS, params.getThreads()));
+            device = bench.device;
             MmStat s = device.mmStat();
             System.out.printf("%n[pages %s: %d pages, lz4 ratio %.3f; device %s]%n", pages, count, (double) total / ((long) count * PAGE),
                     s.sysfsLine().trim());
@@ -105,7 +99,7 @@ public class PageBenchmark {
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            device.close();
+            bench.close();
         }
     }
 
@@ -137,7 +131,7 @@ public class PageBenchmark {
             compressorCloser = fr;
             decompressor = LZ4Factory.fastestInstance().safeDecompressor();
             // one task per virtual CPU, as the kernel's per-CPU streams expect
-            s.device.host().hotplug().placement().pinCurrentThread(tp.getThreadIndex() % s.device.host().hotplug().nrCpus());
+            s.bench.pin(tp.getThreadIndex());
         }
 
         @TearDown(Level.Trial)

@@ -50,4 +50,23 @@ final class PpCtl {
     long size() {
         return size;
     }
+
+    /** release_pp_slot(): clears PP_SLOT of slot {@code index} under its slot lock. */
+    static void release(ZramMeta m, long index) {
+        long[] chunk = m.table.chunkOrNull(index);
+        if (chunk == null) {
+            return;
+        }
+        int b = SlotTable.base(index);
+        long f = SlotTable.lock(chunk, b);
+        SlotTable.unlock(chunk, b, f & ~SlotTable.PP_SLOT);
+    }
+
+    /** release_pp_ctl(): releases every slot not taken yet. */
+    void releaseAll(ZramMeta m) {
+        long index;
+        while ((index = take()) >= 0) {
+            release(m, index);
+        }
+    }
 }
