@@ -51,6 +51,26 @@ final class PpCtl {
         return size;
     }
 
+    /**
+     * The slot flags a {@code type=} selects (0 for none: every slot): those its constant's name
+     * parts name, see {@link SlotSelection}.
+     */
+    static long requiredFlags(SlotSelection selection) {
+        if (selection == null) {
+            return 0;
+        }
+        long flags = 0;
+        for (String part : selection.name().split("_")) {
+            flags |= switch (part) {
+                case "IDLE" -> SlotTable.IDLE;
+                case "HUGE" -> SlotTable.HUGE;
+                case "INCOMPRESSIBLE" -> SlotTable.INCOMPRESSIBLE;
+                default -> throw new IllegalArgumentException("no slot flag named " + part + " in " + selection.name());
+            };
+        }
+        return flags;
+    }
+
     /** release_pp_slot(): clears PP_SLOT of slot {@code index} under its slot lock. */
     static void release(ZramMeta m, long index) {
         long[] chunk = m.table.chunkOrNull(index);

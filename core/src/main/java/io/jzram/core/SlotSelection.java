@@ -8,7 +8,7 @@ import java.util.Locale;
  * {@link RecompressType}, by one rule: a constant's word is its name in lower case, and it selects
  * the slots that carry every slot flag its name's parts name ({@code HUGE_IDLE}: the slots both
  * huge and idle). The kernel's mode bits ({@code IDLE_WRITEBACK}, {@code RECOMPRESS_HUGE}, ...) say
- * the same; its scans test the flags they stand for.
+ * the same; its scans test the flags they stand for ({@code PpCtl.requiredFlags}).
  */
 public interface SlotSelection {
     /** The constant's name (an enum's). */
@@ -27,22 +27,5 @@ public interface SlotSelection {
             }
         }
         return null;
-    }
-
-    /** The slot flags a selection requires (0 for null: every slot); see the class comment. */
-    static long requiredFlags(SlotSelection selection) {
-        if (selection == null) {
-            return 0;
-        }
-        long flags = 0;
-        for (String part : selection.name().split("_")) {
-            flags |= switch (part) {
-                case "IDLE" -> SlotTable.IDLE;
-                case "HUGE" -> SlotTable.HUGE;
-                case "INCOMPRESSIBLE" -> SlotTable.INCOMPRESSIBLE;
-                default -> throw new IllegalArgumentException("no slot flag named " + part + " in " + selection.name());
-            };
-        }
-        return flags;
     }
 }

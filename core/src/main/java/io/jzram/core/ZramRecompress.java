@@ -54,7 +54,7 @@ final class ZramRecompress {
             }
             PpCtl ctl = new PpCtl();
             try {
-                scan(m, SlotSelection.requiredFlags(r.type()), prioMax, ctl);
+                scan(m, PpCtl.requiredFlags(r.type()), prioMax, ctl);
                 z.hook(ZramHook.POST_PROCESSING);
                 return recompressSlots(m, ctl, r, prio, prioMax);
             } finally {

@@ -42,7 +42,7 @@ final class ZramWriteback {
                 long hi = m.nrPages;
                 for (WritebackRequest.Arg a : request.args()) {
                     if (a.kind() == WritebackRequest.Kind.TYPE) {
-                        required = SlotSelection.requiredFlags(a.type());
+                        required = PpCtl.requiredFlags(a.type());
                         scan(m, required, lo, hi, ctl);
                         break;
                     }
