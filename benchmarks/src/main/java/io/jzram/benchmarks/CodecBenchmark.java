@@ -1,24 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.benchmarks;
 
-import io.jzram.core.ZramDevice;
 import io.jzram.core.backend.RawCodec;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The baselines: raw lz4 / lz4hc / zstd / deflate on 4 KiB pages through the library calls the
@@ -28,55 +19,21 @@ import org.openjdk.jmh.annotations.Warmup;
  * stores those raw: it is the codec part of a device read. Run with {@code -t N} for N threads
  * (each its own codec and page cursor over the shared pages).
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {BenchFlags.F1, BenchFlags.F2, BenchFlags.F3, BenchFlags.F4, BenchFlags.F5, BenchFlags.F6,
-    BenchFlags.F7, BenchFlags.F8, BenchFlags.F9, "-Xms1g", "-Xmx1g"})
-public class CodecBenchmark {
+public class CodecBenchmark extends JmhDefaults {
     static final int PAGE = PageSource.PAGE;
 
-    /** The pages, and the same pages compressed once by the codec (for decompress). */
+    /** The pages compressed once by the codec (for decompress). */
     @State(Scope.Benchmark)
-    public static class Pages {
-        /** See {@link PageSource}: mix, zero, same, text, records, random, mix:KIND=P,..., file:PATH. */
-        @Param({"mix"})
-        public String pages;
-
-        @Param({"4"})
-        public int noisePercent;
-
-        /** Pages in the working set. */
-        @Param({"2048"})
-        public int count;
-
+    public static class Packed {
         @Param({"lz4", "lz4hc", "zstd", "deflate"})
         public String algorithm;
 
-        ByteBuffer source;
-        ByteBuffer packed;
-        int[] packedOffset;
-        int[] packedLength;
+        PackedPages packed;
 
         @Setup(Level.Trial)
-        public void setup() throws IOException {
-            source = PageSource.load(pages, count, noisePercent, 42);
-            packed = ByteBuffer.allocateDirect(count * (PAGE + 128));
-            packedOffset = new int[count];
-            packedLength = new int[count];
-            long stored = 0;
-            try (RawCodec c = RawCodec.of(algorithm)) {
-                int off = 0;
-                for (int i = 0; i < count; i++) {
-                    int n = c.compress(source, i * PAGE, packed, off, 2 * PAGE);
-                    packedOffset[i] = off;
-                    packedLength[i] = n;
-                    off += n;
-                    stored += n >= ZramDevice.hugeClassSize() ? PAGE : n;
-                }
-            }
-            System.out.printf("%n[%s on %s: %d pages, stored ratio %.3f]%n", algorithm, pages, count, (double) stored / ((long) count * PAGE));
+        public void setup(BenchPages p) {
+            packed = new PackedPages(p.source, p.count, algorithm);
+            System.out.printf("%n[%s on %s: %d pages, stored ratio %.3f]%n", algorithm, p.pages, p.count, packed.storedRatio());
         }
     }
 
@@ -86,44 +43,31 @@ public class CodecBenchmark {
         RawCodec codec;
         ByteBuffer out;
         ByteBuffer page;
-        int next;
-        int count;
+        PageCursor cursor;
 
         @Setup(Level.Trial)
-        public void setup(Pages p) {
-            codec = RawCodec.of(p.algorithm);
+        public void setup(BenchPages p, Packed k) {
+            codec = RawCodec.of(k.algorithm);
             out = ByteBuffer.allocateDirect(2 * PAGE);
             page = ByteBuffer.allocateDirect(PAGE);
-            count = p.count;
-            next = (int) (Thread.currentThread().getId() * 7919 % count); // threads start apart
+            cursor = new PageCursor(p.count, (int) (Thread.currentThread().getId() * 7919 % p.count)); // threads start apart
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
             codec.close();
         }
-
-        int nextPage() {
-            int i = next;
-            next = i + 1 == count ? 0 : i + 1;
-            return i;
-        }
     }
 
     @Benchmark
-    public int compress(Pages p, Worker w) {
-        int i = w.nextPage();
-        return w.codec.compress(p.source, i * PAGE, w.out, 0, 2 * PAGE);
+    public int compress(BenchPages p, Worker w) {
+        return w.codec.compress(p.source, w.cursor.next() * PAGE, w.out, 0, 2 * PAGE);
     }
 
     @Benchmark
-    public int decompress(Pages p, Worker w) {
-        int i = w.nextPage();
-        int n = p.packedLength[i];
-        if (n >= ZramDevice.hugeClassSize()) {
-            w.page.put(0, p.source, i * PAGE, PAGE);
-            return PAGE;
-        }
-        return w.codec.decompress(p.packed, p.packedOffset[i], n, w.page, 0);
+    public int decompress(Packed k, Worker w) {
+        int i = w.cursor.next();
+        int raw = k.packed.copyIfRaw(i, w.page);
+        return raw != 0 ? raw : w.codec.decompress(k.packed.buffer, k.packed.offset(i), k.packed.length(i), w.page, 0);
     }
 }

@@ -9,20 +9,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.ThreadParams;
 
@@ -50,28 +43,12 @@ import org.openjdk.jmh.infra.ThreadParams;
  * loses its affinity and migrates, and its stream is freed under it (zcomp_cpu_dead), exactly as
  * in the storm tests. {@code storm=0} vs {@code storm=100} in one run gives issue 5's figure.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {BenchFlags.F1, BenchFlags.F2, BenchFlags.F3, BenchFlags.F4, BenchFlags.F5, BenchFlags.F6,
-    BenchFlags.F7, BenchFlags.F8, BenchFlags.F9, "-Xms1g", "-Xmx1g"})
-public class DeviceBenchmark {
+public class DeviceBenchmark extends JmhDefaults {
     static final int PAGE = PageSource.PAGE;
 
-    /** The pages, the device and the storm. */
+    /** The device and the storm. */
     @State(Scope.Benchmark)
     public static class Device {
-        @Param({"mix"})
-        public String pages;
-
-        @Param({"4"})
-        public int noisePercent;
-
-        /** Pages per thread. */
-        @Param({"2048"})
-        public int count;
-
         @Param({"lz4"})
         public String algorithm;
 
@@ -87,45 +64,33 @@ public class DeviceBenchmark {
         @Param({"8"})
         public int cpus;
 
-        ByteBuffer source;
-        ZramDevice device;
-        int threads;
+        BenchDevice bench;
         HotplugStorm running;
         long toggles;
         long stormNanos;
 
         @Setup(Level.Trial)
-        public void setup(BenchmarkParams params) throws IOException {
+        public void setup(BenchPages p, BenchmarkParams params) throws IOException {
             if (!pattern.equals("seq") && !pattern.equals("rand")) {
                 throw new IllegalArgumentException("pattern must be seq or rand: " + pattern);
             }
-            threads = params.getThreads();
-            source = PageSource.load(pages, count, noisePercent, 42);
-            device = ZramDevice.builder()
-                    .diskSize((long) threads * count * PAGE)
-                    .algorithm(algorithm)
-                    .cpus(Math.max(2, cpus))
-                    .build();
-            for (int t = 0; t < threads; t++) {
-                for (int i = 0; i < count; i++) {
-                    device.write(((long) t * count + i) * PAGE, source.slice(i * PAGE, PAGE));
-                }
-            }
+            int threads = params.getThreads();
+            bench = new BenchDevice((long) threads * p.count * PAGE, algorithm, Math.max(2, cpus)).fill(p.source, p.count, threads);
             ByteBuffer back = ByteBuffer.allocateDirect(PAGE);
-            for (int i = 0; i < count; i += 97) {
-                device.read(((long) (threads - 1) * count + i) * PAGE, back.clear());
-                if (back.clear().compareTo(source.slice(i * PAGE, PAGE)) != 0) {
+            for (int i = 0; i < p.count; i += 97) {
+                bench.read((long) (threads - 1) * p.count + i, back);
+                if (back.clear().compareTo(p.source.slice(i * PAGE, PAGE)) != 0) {
                     throw new IllegalStateException("page " + i + " did not read back as written");
                 }
             }
-            MmStat s = device.mmStat();
-            System.out.printf("%n[%s on %s, %d threads x %d pages; mm_stat %s]%n", algorithm, pages, threads, count, s.sysfsLine().trim());
+            MmStat s = bench.device.mmStat();
+            System.out.printf("%n[%s on %s, %d threads x %d pages; mm_stat %s]%n", algorithm, p.pages, threads, p.count, s.sysfsLine().trim());
         }
 
         @Setup(Level.Iteration)
         public void startStorm() {
             if (storm > 0) {
-                CpuHotplug hp = device.host().hotplug();
+                CpuHotplug hp = bench.hotplug;
                 running = new HotplugStorm(hp, HotplugStorm.allHotpluggable(hp), storm, System.nanoTime());
                 running.start(Duration.ofHours(1));
             }
@@ -145,10 +110,10 @@ public class DeviceBenchmark {
         public void tearDown() {
             if (storm > 0) {
                 System.out.printf("%n[storm: %d toggles in %.1f s = %.0f/s; stream-get retries %d; migrations %d]%n", toggles,
-                        stormNanos / 1e9, toggles / (stormNanos / 1e9), device.compressor(ZramDevice.PRIMARY_COMP).streamGetRetries(),
-                        device.host().hotplug().placement().migrations());
+                        stormNanos / 1e9, toggles / (stormNanos / 1e9), bench.compressor().streamGetRetries(),
+                        bench.hotplug.placement().migrations());
             }
-            device.close();
+            bench.close();
         }
     }
 
@@ -166,13 +131,10 @@ public class DeviceBenchmark {
         CpuHotplug hotplug;
 
         @Setup(Level.Trial)
-        public void setup(Device d, ThreadParams tp) {
-            int count = d.count;
+        public void setup(BenchPages p, Device d, ThreadParams tp) {
+            int count = p.count;
             base = (long) tp.getThreadIndex() * count;
-            views = new ByteBuffer[count];
-            for (int i = 0; i < count; i++) {
-                views[i] = d.source.slice(i * PAGE, PAGE);
-            }
+            views = p.views();
             order = new int[count];
             for (int i = 0; i < count; i++) {
                 order[i] = i;
@@ -187,7 +149,7 @@ public class DeviceBenchmark {
                 }
             }
             dst = ByteBuffer.allocateDirect(PAGE);
-            hotplug = d.device.host().hotplug();
+            hotplug = d.bench.hotplug;
             placement = hotplug.placement();
             home = tp.getThreadIndex() % hotplug.nrCpus();
             placement.pinCurrentThread(home);
@@ -217,16 +179,11 @@ public class DeviceBenchmark {
     @Benchmark
     public ByteBuffer write(Device d, Worker w) throws IOException {
         int i = w.nextPage();
-        ByteBuffer b = w.views[i].clear();
-        d.device.write((w.base + i) * PAGE, b);
-        return b;
+        return d.bench.write(w.base + i, w.views[i]);
     }
 
     @Benchmark
     public ByteBuffer read(Device d, Worker w) throws IOException {
-        int i = w.nextPage();
-        ByteBuffer b = w.dst.clear();
-        d.device.read((w.base + i) * PAGE, b);
-        return b;
+        return d.bench.read(w.base + w.nextPage(), w.dst);
     }
 }

@@ -10,7 +10,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -40,10 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5)
 @Measurement(iterations = 15)
-@Fork(value = 1, jvmArgsAppend = {BenchFlags.F1, BenchFlags.F2, BenchFlags.F3, BenchFlags.F4, BenchFlags.F5, BenchFlags.F6,
-    BenchFlags.F7, BenchFlags.F8, BenchFlags.F9, "-Xms1g", "-Xmx1g"})
 @State(Scope.Thread)
-public class MaintenanceBenchmark {
+public class MaintenanceBenchmark extends JmhDefaults {
     static final int PAGE = PageSource.PAGE;
     static final int COUNT = 8192;
 
@@ -54,6 +51,7 @@ public class MaintenanceBenchmark {
     public String secondary;
 
     ByteBuffer source;
+    BenchDevice bench;
     ZramDevice device;
     MmStat last;
 
@@ -65,16 +63,14 @@ public class MaintenanceBenchmark {
     /** A fresh device per invocation, filled with the pages. */
     @Setup(Level.Invocation)
     public void fill() throws IOException {
-        device = ZramDevice.builder().diskSize((long) COUNT * PAGE).algorithm("lz4").recompressionAlgorithm(1, secondary).cpus(2).build();
-        for (int i = 0; i < COUNT; i++) {
-            device.write((long) i * PAGE, source.slice(i * PAGE, PAGE));
-        }
+        bench = new BenchDevice((long) COUNT * PAGE, "lz4", 2, secondary).fill(source, COUNT, 1);
+        device = bench.device;
     }
 
     @TearDown(Level.Invocation)
     public void close() {
         last = device.mmStat();
-        device.close();
+        bench.close();
     }
 
     @TearDown(Level.Trial)

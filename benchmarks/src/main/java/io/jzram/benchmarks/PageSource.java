@@ -203,6 +203,15 @@ final class PageSource {
         return (int) Math.min(Integer.MAX_VALUE / PAGE, Files.size(p) / PAGE);
     }
 
+    /** One view of each of the first {@code count} pages of {@code all} (position 0, limit 4096). */
+    static ByteBuffer[] views(ByteBuffer all, int count) {
+        ByteBuffer[] v = new ByteBuffer[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = all.slice(i * PAGE, PAGE);
+        }
+        return v;
+    }
+
     /** page_same_filled() as zram does it (first word against the last, then the rest, early exit). */
     static boolean sameFilled(ByteBuffer b, int off) {
         long v = b.getLong(off);

@@ -50,4 +50,43 @@ final class PpCtl {
     long size() {
         return size;
     }
+
+    /**
+     * The slot flags a {@code type=} selects (0 for none: every slot): those its constant's name
+     * parts name, see {@link SlotSelection}.
+     */
+    static long requiredFlags(SlotSelection selection) {
+        if (selection == null) {
+            return 0;
+        }
+        long flags = 0;
+        for (String part : selection.name().split("_")) {
+            flags |= switch (part) {
+                case "IDLE" -> SlotTable.IDLE;
+                case "HUGE" -> SlotTable.HUGE;
+                case "INCOMPRESSIBLE" -> SlotTable.INCOMPRESSIBLE;
+                default -> throw new IllegalArgumentException("no slot flag named " + part + " in " + selection.name());
+            };
+        }
+        return flags;
+    }
+
+    /** release_pp_slot(): clears PP_SLOT of slot {@code index} under its slot lock. */
+    static void release(ZramMeta m, long index) {
+        long[] chunk = m.table.chunkOrNull(index);
+        if (chunk == null) {
+            return;
+        }
+        int b = SlotTable.base(index);
+        long f = SlotTable.lock(chunk, b);
+        SlotTable.unlock(chunk, b, f & ~SlotTable.PP_SLOT);
+    }
+
+    /** release_pp_ctl(): releases every slot not taken yet. */
+    void releaseAll(ZramMeta m) {
+        long index;
+        while ((index = take()) >= 0) {
+            release(m, index);
+        }
+    }
 }

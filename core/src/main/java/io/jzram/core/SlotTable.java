@@ -102,6 +102,35 @@ final class SlotTable {
         return fresh;
     }
 
+    /** What a scan does with one slot under its lock: returns the slot's new flags. */
+    @FunctionalInterface
+    interface LockedSlotVisitor {
+        long visit(long index, long[] chunk, int base, long flags);
+    }
+
+    /**
+     * Visits the slots {@code lo..hi-1} that were ever written (unwritten chunks are skipped), each
+     * under its slot lock, publishing the flags the visitor returns: the walk of {@code mark_idle()}
+     * and of the post-processing scans.
+     */
+    void forEachLocked(long lo, long hi, LockedSlotVisitor visitor) {
+        for (long index = lo; index < hi; index++) {
+            long[] chunk = chunkOrNull(index);
+            if (chunk == null) {
+                index |= CHUNK_SLOTS - 1;
+                continue;
+            }
+            int b = base(index);
+            long f = lock(chunk, b);
+            long nf = f;
+            try {
+                nf = visitor.visit(index, chunk, b, f);
+            } finally {
+                unlock(chunk, b, nf);
+            }
+        }
+    }
+
     /** Index of slot {@code index}'s first word in its chunk. */
     static int base(long index) {
         return (int) (index & (CHUNK_SLOTS - 1)) * WORDS;

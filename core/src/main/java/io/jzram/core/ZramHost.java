@@ -15,9 +15,10 @@ import java.util.function.LongSupplier;
  * emulator's own: the clock behind access times and a counter of the off-heap bytes every
  * compressor's streams hold (so a test or the storm can prove that nothing leaked).
  *
- * <p>The zram module's init registers the {@code block/zram:prepare} state
- * ({@link Zcomp#setupState}) before it creates a host's devices; a host does not own the state.
- * Immutable apart from the counter; thread-safe.
+ * <p>A host is what a driver creates devices with ({@link #create}, which hands out the driver's
+ * {@link ZramControl}); an embedded device's builder makes a private one. The zram module's init
+ * registers the {@code block/zram:prepare} state ({@link Zcomp#setupState}) before it creates a
+ * host's devices; a host does not own the state. Immutable apart from the counter; thread-safe.
  */
 public final class ZramHost {
     private final CpuHotplug hotplug;
@@ -28,14 +29,18 @@ public final class ZramHost {
     private final ResetVariant resetVariant;
     private final AtomicLong streamBytes = new AtomicLong();
 
-    private ZramHost(Builder b) {
-        this.hotplug = b.hotplug;
-        this.backends = b.backends != null ? b.backends : ZcompBackends.builtin();
-        this.defaultCompressor = b.defaultCompressor != null ? b.defaultCompressor : backends.defaultBackend().name();
-        this.backends.get(defaultCompressor); // EINVAL if not available
-        this.clock = b.clock != null ? b.clock : System::nanoTime;
-        this.systemClock = b.clock == null;
-        this.resetVariant = b.resetVariant;
+    /**
+     * A host on {@code hotplug}'s machine with {@code options} (defaults where unset), the default
+     * compressor (null: the backends' default) and the reset variant new devices start with.
+     */
+    ZramHost(CpuHotplug hotplug, ZramHostOptions<?> options, String defaultCompressor, ResetVariant resetVariant) {
+        this.hotplug = Objects.requireNonNull(hotplug, "hotplug");
+        this.backends = options.backends != null ? options.backends : ZcompBackends.builtin();
+        this.defaultCompressor = defaultCompressor != null ? defaultCompressor : backends.defaultBackend().name();
+        this.backends.get(this.defaultCompressor); // EINVAL if not available
+        this.clock = options.clock != null ? options.clock : System::nanoTime;
+        this.systemClock = options.clock == null;
+        this.resetVariant = Objects.requireNonNull(resetVariant);
     }
 
     /** A host on {@code hotplug}'s machine with the built-in backends and the defaults. */
@@ -47,36 +52,24 @@ public final class ZramHost {
         return new Builder(hotplug);
     }
 
-    /** Builds a host. */
-    public static final class Builder {
+    /** Builds a host: the options it shares with {@link ZramBuilder} ({@link ZramHostOptions}), and a driver's. */
+    public static final class Builder extends ZramHostOptions<Builder> {
         private final CpuHotplug hotplug;
-        private ZcompBackends backends;
         private String defaultCompressor;
-        private LongSupplier clock;
         private ResetVariant resetVariant = ResetVariant.UPSTREAM;
 
         private Builder(CpuHotplug hotplug) {
             this.hotplug = Objects.requireNonNull(hotplug, "hotplug");
         }
 
-        /** The compression backends (default: {@link ZcompBackends#builtin()}). */
-        public Builder backends(ZcompBackends backends) {
-            this.backends = Objects.requireNonNull(backends);
+        @Override
+        Builder self() {
             return this;
         }
 
         /** CONFIG_ZRAM_DEF_COMP (default: {@link ZcompBackends#defaultBackend()}, lz4 here). */
         public Builder defaultCompressor(String name) {
             this.defaultCompressor = Objects.requireNonNull(name);
-            return this;
-        }
-
-        /**
-         * The clock of access times ({@code ktime_get_boottime()}), in nanoseconds. Default
-         * {@link System#nanoTime()}; tests of idle marking by age pass one they can advance.
-         */
-        public Builder clock(LongSupplier nanos) {
-            this.clock = Objects.requireNonNull(nanos);
             return this;
         }
 
@@ -87,8 +80,18 @@ public final class ZramHost {
         }
 
         public ZramHost build() {
-            return new ZramHost(this);
+            return new ZramHost(hotplug, this, defaultCompressor, resetVariant);
         }
+    }
+
+    /**
+     * zram_add() minus the disk: a new uninitialised device (disksize 0) named {@code name} on this
+     * host, and the driver's handle on it. The host's machine must have the
+     * {@code block/zram:prepare} state registered ({@link Zcomp#setupState}) before the device is
+     * initialised.
+     */
+    public ZramControl create(String name) {
+        return new ZramDevice(this, name).control();
     }
 
     public CpuHotplug hotplug() {

@@ -36,15 +36,15 @@ final class Machine implements AutoCloseable {
     }
 
     ZramDevice device(String name) {
-        ZramDevice d = ZramDevice.create(host, name);
+        ZramDevice d = host.create(name).device();
         devices.add(d);
         return d;
     }
 
     ZramDevice device(String name, long disksize, String algo) {
         ZramDevice d = device(name);
-        d.setCompAlgorithm(algo);
-        d.initialise(disksize);
+        d.control().setCompAlgorithm(algo);
+        d.control().initialise(disksize);
         return d;
     }
 
@@ -55,8 +55,8 @@ final class Machine implements AutoCloseable {
     @Override
     public void close() {
         for (ZramDevice d : devices) {
-            d.setResetVariant(ResetVariant.UPSTREAM);
-            d.resetDevice();
+            d.control().setResetVariant(ResetVariant.UPSTREAM);
+            d.control().resetDevice();
         }
         Zcomp.removeState(hotplug);
         kernel.close();

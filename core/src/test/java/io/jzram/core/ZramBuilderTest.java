@@ -47,13 +47,13 @@ class ZramBuilderTest {
                 .memLimit(1 << 20).backingFile(file).writebackLimit(2).cpus(3).lockdep(true).build()) {
             assertThat(d.name()).isEqualTo("embedded");
             assertThat(d.capacity()).isEqualTo(102_400);
-            assertThat(d.compressor(0).params().level()).isEqualTo(1);
-            assertThat(d.compressor(1).name()).isEqualTo("deflate");
-            assertThat(d.compressor(0).liveStreams()).isEqualTo(3);
+            assertThat(d.control().compressor(0).params().level()).isEqualTo(1);
+            assertThat(d.control().compressor(1).name()).isEqualTo("deflate");
+            assertThat(d.control().compressor(0).liveStreams()).isEqualTo(3);
             assertThat(d.memLimit()).isEqualTo(1 << 20);
             assertThat(d.writebackLimitEnabled()).isTrue();
-            assertThat(d.openers()).as("the device holds itself open").isEqualTo(1);
-            expect(Errno.EBUSY, d::reset);
+            assertThat(d.control().openers()).as("the device holds itself open").isEqualTo(1);
+            expect(Errno.EBUSY, d.control()::reset);
             SplittableRandom r = new SplittableRandom(1);
             for (int i = 0; i < 10; i++) {
                 d.write(i * 4096L, ByteBuffer.wrap(PageGen.TEXT.bytes(r, 4096)));
@@ -77,8 +77,8 @@ class ZramBuilderTest {
                 assertThat(Zcomp.stateRegistered(hp)).isTrue();
                 assertThat(hp.instances(CpuhpState.ZCOMP_PREPARE)).hasSize(2);
                 hp.cpuDown(2);
-                assertThat(a.compressor(0).liveStreams()).isEqualTo(3);
-                assertThat(b.compressor(0).liveStreams()).isEqualTo(3);
+                assertThat(a.control().compressor(0).liveStreams()).isEqualTo(3);
+                assertThat(b.control().compressor(0).liveStreams()).isEqualTo(3);
                 hp.placement().pinCurrentThread(3);
                 byte[] text = PageGen.TEXT.bytes(new SplittableRandom(3), 4096);
                 a.write(0, ByteBuffer.wrap(text));

@@ -73,7 +73,7 @@ class ZramDataPathTest {
             byte[] big = new byte[PAGE + 50];
             Arrays.fill(big, 50, PAGE + 50, (byte) 7);
             d.write(5 * PAGE, ByteBuffer.wrap(big, 50, PAGE).slice());
-            assertThat(d.slotFlags(5)).containsExactly("same");
+            assertThat(d.control().slotFlags(5)).containsExactly("same");
             ByteBuffer back = ByteBuffer.allocate(PAGE);
             d.read(5 * PAGE, back);
             assertThat(back.array()).containsOnly(7);
@@ -98,14 +98,14 @@ class ZramDataPathTest {
             assertThat(d.blockState(7 * PAGE)).isEqualTo(BlockState.HOLE);
 
             // swap_slot_free_notify: frees, or counts a miss when the slot is locked
-            ZramMeta m = d.currentMeta();
+            ZramMeta m = d.control().currentMeta();
             long[] chunk = m.table.chunk(2);
             long f = SlotTable.lock(chunk, SlotTable.base(2));
-            d.slotFreeNotify(2);
+            d.control().slotFreeNotify(2);
             assertThat(d.debugStat().missFree()).isEqualTo(1);
             SlotTable.unlock(chunk, SlotTable.base(2), f);
             assertThat(d.blockState(2 * PAGE)).isEqualTo(BlockState.DATA);
-            d.slotFreeNotify(2);
+            d.control().slotFreeNotify(2);
             assertThat(d.blockState(2 * PAGE)).isEqualTo(BlockState.HOLE);
             assertThat(d.ioStat().notifyFree()).isEqualTo(3);
             assertThat(d.debugStat().sysfsText()).isEqualTo("version: 1\n0        1\n");

@@ -122,7 +122,7 @@ class ZramDifferentialTest {
             if (!java.util.Arrays.equals(got, want)) {
                 int i = java.util.Arrays.mismatch(got, want);
                 throw new AssertionError(String.format("read [%d, +%d) differs from the model at byte %d (page %d): got %d, want %d; slot %s",
-                        base + off, len, base + off + i, (base + off + i) / PAGE, got[i], want[i], dev.slotFlags((base + off + i) / PAGE)));
+                        base + off, len, base + off + i, (base + off + i) / PAGE, got[i], want[i], dev.control().slotFlags((base + off + i) / PAGE)));
             }
             bytesVerified += len;
         }
@@ -218,7 +218,7 @@ class ZramDifferentialTest {
             HotplugStorm.Report r = storm.stop();
             System.out.printf("storm seed %d: %d toggles (%d up, %d down, failures %s) during %d ms of I/O; migrations %d, stream-get retries %d%n",
                     seed, r.toggles(), r.ups(), r.downs(), r.failures(), (System.nanoTime() - t0) / 1_000_000,
-                    mc.hotplug.placement().migrations(), dev.compressor(ZramDevice.PRIMARY_COMP).streamGetRetries());
+                    mc.hotplug.placement().migrations(), dev.control().compressor(ZramDevice.PRIMARY_COMP).streamGetRetries());
             for (Worker w : workers) {
                 System.out.printf("  %s: %s, %d bytes verified%n", "worker@" + w.base, w.counts, w.bytesVerified);
             }
@@ -233,10 +233,10 @@ class ZramDifferentialTest {
                     prepared++;
                 }
             }
-            Zcomp c = dev.compressor(ZramDevice.PRIMARY_COMP);
+            Zcomp c = dev.control().compressor(ZramDevice.PRIMARY_COMP);
             assertThat(c.liveStreams()).isEqualTo(prepared);
             assertThat(mc.host.streamBytes()).isEqualTo((long) prepared * ZcompStrm.BYTES);
-            dev.reset();
+            dev.control().reset();
             assertThat(mc.host.streamBytes()).as("streams after reset").isZero();
             assertThat(Machine.chronicleNativeBytes()).as("native memory after reset").isEqualTo(nativeBefore);
             assertThat(mc.splats().clean()).as(mc.splats().describe()).isTrue();

@@ -29,18 +29,18 @@ class ZramLifecycleTest {
             ZramDevice d = mc.device("zram0");
             assertThat(d.isInitialised()).isFalse();
             assertThat(d.capacity()).isZero();
-            expect(Errno.EINVAL, () -> d.initialise(0));
-            expect(Errno.ENOMEM, () -> d.initialise(-1L)); // u64 max: PAGE_ALIGN wraps
-            expect(Errno.ENOMEM, () -> d.initialise(Long.MIN_VALUE));
-            expect(Errno.ENOMEM, () -> d.initialise(ZramDevice.MAX_DISKSIZE + 1));
+            expect(Errno.EINVAL, () -> d.control().initialise(0));
+            expect(Errno.ENOMEM, () -> d.control().initialise(-1L)); // u64 max: PAGE_ALIGN wraps
+            expect(Errno.ENOMEM, () -> d.control().initialise(Long.MIN_VALUE));
+            expect(Errno.ENOMEM, () -> d.control().initialise(ZramDevice.MAX_DISKSIZE + 1));
             assertThat(d.isInitialised()).isFalse();
-            d.initialise(1);
+            d.control().initialise(1);
             assertThat(d.disksize()).as("rounded up to a page").isEqualTo(4096);
-            assertThat(d.initState()).isTrue();
-            expect(Errno.EINVAL, () -> d.initialise(0)); // EINVAL is checked before the lock
-            expect(Errno.EBUSY, () -> d.initialise(1 << 20));
+            assertThat(d.control().initState()).isTrue();
+            expect(Errno.EINVAL, () -> d.control().initialise(0)); // EINVAL is checked before the lock
+            expect(Errno.EBUSY, () -> d.control().initialise(1 << 20));
             assertThat(mc.hotplug.instances(CpuhpState.ZCOMP_PREPARE)).hasSize(1);
-            d.reset();
+            d.control().reset();
             assertThat(mc.hotplug.instances(CpuhpState.ZCOMP_PREPARE)).isEmpty();
             // I/O on an uninitialised device is beyond its (zero) capacity
             expect(Errno.ENOSPC, () -> d.write(0, ByteBuffer.allocate(4096)));
@@ -58,20 +58,20 @@ class ZramLifecycleTest {
             assertThat(d.compAlgorithm()).isEqualTo("lz4");
             assertThat(d.availableAlgorithms()).contains("lz4", "lz4hc", "zstd", "deflate");
             String long128 = "x".repeat(128);
-            expect(Errno.E2BIG, () -> d.setCompAlgorithm(long128));
-            expect(Errno.E2BIG, () -> d.setCompAlgorithm("x".repeat(127) + "\n")); // strlen counts the newline
-            expect(Errno.EINVAL, () -> d.setCompAlgorithm("x".repeat(126) + "\n"));
-            expect(Errno.EINVAL, () -> d.setCompAlgorithm("bogus"));
-            expect(Errno.EINVAL, () -> d.setCompAlgorithm("lzo-rle"));
-            expect(Errno.EINVAL, () -> d.setCompAlgorithm(""));
-            d.setCompAlgorithm("zstd\n");
+            expect(Errno.E2BIG, () -> d.control().setCompAlgorithm(long128));
+            expect(Errno.E2BIG, () -> d.control().setCompAlgorithm("x".repeat(127) + "\n")); // strlen counts the newline
+            expect(Errno.EINVAL, () -> d.control().setCompAlgorithm("x".repeat(126) + "\n"));
+            expect(Errno.EINVAL, () -> d.control().setCompAlgorithm("bogus"));
+            expect(Errno.EINVAL, () -> d.control().setCompAlgorithm("lzo-rle"));
+            expect(Errno.EINVAL, () -> d.control().setCompAlgorithm(""));
+            d.control().setCompAlgorithm("zstd\n");
             assertThat(d.compAlgorithm()).isEqualTo("zstd");
-            d.initialise(1 << 20);
-            assertThat(d.compressor(0).name()).isEqualTo("zstd");
-            expect(Errno.EBUSY, () -> d.setCompAlgorithm("lz4"));
-            expect(Errno.EINVAL, () -> d.setCompAlgorithm("bogus")); // before the init check
-            expect(Errno.E2BIG, () -> d.setCompAlgorithm(long128));
-            d.reset();
+            d.control().initialise(1 << 20);
+            assertThat(d.control().compressor(0).name()).isEqualTo("zstd");
+            expect(Errno.EBUSY, () -> d.control().setCompAlgorithm("lz4"));
+            expect(Errno.EINVAL, () -> d.control().setCompAlgorithm("bogus")); // before the init check
+            expect(Errno.E2BIG, () -> d.control().setCompAlgorithm(long128));
+            d.control().reset();
             assertThat(d.compAlgorithm()).as("back to the default").isEqualTo("lz4");
         }
     }
@@ -80,34 +80,34 @@ class ZramLifecycleTest {
     void recompAlgorithmAndParams() throws Exception {
         try (Machine mc = new Machine(2)) {
             ZramDevice d = mc.device("zram0");
-            expect(Errno.EINVAL, () -> d.setRecompAlgorithm(1, null));
-            expect(Errno.EINVAL, () -> d.setRecompAlgorithm(0, "zstd"));
-            expect(Errno.EINVAL, () -> d.setRecompAlgorithm(4, "zstd"));
-            expect(Errno.EINVAL, () -> d.setRecompAlgorithm(1, "bogus"));
-            expect(Errno.E2BIG, () -> d.setRecompAlgorithm(1, "y".repeat(200)));
-            d.setRecompAlgorithm(1, "zstd");
-            d.setRecompAlgorithm(3, "deflate");
+            expect(Errno.EINVAL, () -> d.control().setRecompAlgorithm(1, null));
+            expect(Errno.EINVAL, () -> d.control().setRecompAlgorithm(0, "zstd"));
+            expect(Errno.EINVAL, () -> d.control().setRecompAlgorithm(4, "zstd"));
+            expect(Errno.EINVAL, () -> d.control().setRecompAlgorithm(1, "bogus"));
+            expect(Errno.E2BIG, () -> d.control().setRecompAlgorithm(1, "y".repeat(200)));
+            d.control().setRecompAlgorithm(1, "zstd");
+            d.control().setRecompAlgorithm(3, "deflate");
             assertThat(d.algorithm(1)).contains("zstd");
             assertThat(d.algorithm(2)).isEmpty();
 
             // algorithm_params: by priority or by algorithm name
-            expect(Errno.EINVAL, () -> d.setAlgorithmParams(0, "lz4hc", ZcompParams.builder().level(3).build()));
-            expect(Errno.EINVAL, () -> d.setAlgorithmParams(4, null, ZcompParams.defaults()));
-            expect(Errno.EINVAL, () -> d.setAlgorithmParams(-1, null, ZcompParams.defaults()));
+            expect(Errno.EINVAL, () -> d.control().setAlgorithmParams(0, "lz4hc", ZcompParams.builder().level(3).build()));
+            expect(Errno.EINVAL, () -> d.control().setAlgorithmParams(4, null, ZcompParams.defaults()));
+            expect(Errno.EINVAL, () -> d.control().setAlgorithmParams(-1, null, ZcompParams.defaults()));
             expect(Errno.EINVAL, () -> ZcompParams.builder().dictionary(tmp.resolve("missing.dict")).build());
-            d.setAlgorithmParams(0, "zstd", ZcompParams.builder().level(7).build());
-            d.setAlgorithmParams(0, null, ZcompParams.builder().level(2).build());
+            d.control().setAlgorithmParams(0, "zstd", ZcompParams.builder().level(7).build());
+            d.control().setAlgorithmParams(0, null, ZcompParams.builder().level(2).build());
             assertThat(d.algorithmParams(1).level()).isEqualTo(7);
 
-            d.initialise(1 << 20);
-            assertThat(d.compressor(1).params().level()).isEqualTo(7);
-            assertThat(d.compressor(0).params().level()).isEqualTo(2);
-            assertThat(d.compressor(3).name()).isEqualTo("deflate");
+            d.control().initialise(1 << 20);
+            assertThat(d.control().compressor(1).params().level()).isEqualTo(7);
+            assertThat(d.control().compressor(0).params().level()).isEqualTo(2);
+            assertThat(d.control().compressor(3).name()).isEqualTo("deflate");
             assertThat(mc.hotplug.instances(CpuhpState.ZCOMP_PREPARE)).as("one instance per compressor").hasSize(3);
-            expect(Errno.EBUSY, () -> d.setRecompAlgorithm(2, "lz4hc"));
+            expect(Errno.EBUSY, () -> d.control().setRecompAlgorithm(2, "lz4hc"));
             // algorithm_params is allowed after init (the 6.18 kernel takes it), for the next disksize
-            d.setAlgorithmParams(0, "lz4", ZcompParams.builder().level(5).build());
-            d.reset();
+            d.control().setAlgorithmParams(0, "lz4", ZcompParams.builder().level(5).build());
+            d.control().reset();
             assertThat(d.algorithm(1)).as("reset clears recompression algorithms").isEmpty();
             assertThat(d.algorithmParams(0)).isEqualTo(ZcompParams.defaults());
             assertThat(mc.host.streamBytes()).isZero();
@@ -119,16 +119,16 @@ class ZramLifecycleTest {
         try (Machine mc = new Machine(2)) {
             long before = Machine.chronicleNativeBytes();
             ZramDevice d = mc.device("zram0");
-            d.setAlgorithmParams(0, null, ZcompParams.builder().dictionary(new byte[] {1, 2, 3}).build());
-            expect(Errno.EINVAL, () -> d.initialise(1 << 20)); // lz4-java has no dictionaries
+            d.control().setAlgorithmParams(0, null, ZcompParams.builder().dictionary(new byte[] {1, 2, 3}).build());
+            expect(Errno.EINVAL, () -> d.control().initialise(1 << 20)); // lz4-java has no dictionaries
             assertThat(d.isInitialised()).isFalse();
             assertThat(mc.hotplug.instances(CpuhpState.ZCOMP_PREPARE)).isEmpty();
             assertThat(Machine.chronicleNativeBytes()).isEqualTo(before);
             // a failing secondary tears down the primary that was already made
-            d.setAlgorithmParams(0, null, ZcompParams.defaults());
-            d.setRecompAlgorithm(1, "lz4hc");
-            d.setAlgorithmParams(1, null, ZcompParams.builder().dictionary(new byte[] {1}).build());
-            expect(Errno.EINVAL, () -> d.initialise(1 << 20));
+            d.control().setAlgorithmParams(0, null, ZcompParams.defaults());
+            d.control().setRecompAlgorithm(1, "lz4hc");
+            d.control().setAlgorithmParams(1, null, ZcompParams.builder().dictionary(new byte[] {1}).build());
+            expect(Errno.EINVAL, () -> d.control().initialise(1 << 20));
             assertThat(mc.hotplug.instances(CpuhpState.ZCOMP_PREPARE)).isEmpty();
             assertThat(mc.host.streamBytes()).isZero();
             assertThat(Machine.chronicleNativeBytes()).isEqualTo(before);
@@ -141,13 +141,13 @@ class ZramLifecycleTest {
             long before = Machine.chronicleNativeBytes();
             ZramDevice d = mc.device("zram0");
             Zcomp.removeState(mc.hotplug);
-            expect(Errno.EINVAL, () -> d.initialise(1 << 20));
+            expect(Errno.EINVAL, () -> d.control().initialise(1 << 20));
             assertThat(d.isInitialised()).isFalse();
             assertThat(mc.host.streamBytes()).isZero();
             assertThat(Machine.chronicleNativeBytes()).isEqualTo(before);
             Zcomp.setupState(mc.hotplug, null);
             expect(Errno.EBUSY, () -> Zcomp.setupState(mc.hotplug, null));
-            d.initialise(1 << 20);
+            d.control().initialise(1 << 20);
             assertThat(mc.splats().clean()).isTrue();
         }
     }
@@ -156,7 +156,7 @@ class ZramLifecycleTest {
     void hotplugPrepareFailureRollsBackTheCpu() throws Exception {
         try (Machine mc = new Machine(4)) {
             ZramDevice d = mc.device("zram0", 1 << 20, "lz4");
-            Zcomp c = d.compressor(0);
+            Zcomp c = d.control().compressor(0);
             assertThat(c.liveStreams()).isEqualTo(4);
             mc.hotplug.cpuDown(3);
             assertThat(c.liveStreams()).isEqualTo(3);
@@ -173,11 +173,11 @@ class ZramLifecycleTest {
             d.read(0, back);
             assertThat(back.array()).isEqualTo(text);
             // a prepare failure while adding the instance: compressor creation fails, nothing left
-            d.reset();
+            d.control().reset();
             mc.hotplug.cpuDown(2);
             ZramDevice d2 = mc.device("zram1");
-            d2.initialise(1 << 20);
-            assertThat(d2.compressor(0).liveStreams()).isEqualTo(3);
+            d2.control().initialise(1 << 20);
+            assertThat(d2.control().compressor(0).liveStreams()).isEqualTo(3);
             assertThat(mc.splats().clean()).as(mc.splats().describe()).isTrue();
         }
     }
@@ -189,7 +189,7 @@ class ZramLifecycleTest {
             d.setMemLimit(1);
             assertThat(d.memLimit()).isEqualTo(4096);
             d.setMemLimit(64L << 20);
-            d.initialise(64L << 20);
+            d.control().initialise(64L << 20);
             d.setMemLimit(3 * 4096); // three pool pages
             Random r = new Random(3);
             byte[] rnd = new byte[4096];
@@ -221,7 +221,7 @@ class ZramLifecycleTest {
             d.setMemLimit(0);
             d.write(0, ByteBuffer.wrap(rnd));
             assertThat(d.mmStat().memUsedTotal()).isEqualTo(2 * 4096);
-            d.reset();
+            d.control().reset();
             assertThat(d.memLimit()).isZero();
         }
     }
@@ -231,21 +231,21 @@ class ZramLifecycleTest {
         try (Machine mc = new Machine(2)) {
             ZramDevice d = mc.device("zram0");
             assertThat(d.backingDev()).isEmpty();
-            expect(Errno.ENOENT, () -> d.setBackingDev(tmp.resolve("missing")));
-            expect(Errno.EISDIR, () -> d.setBackingDev(tmp));
+            expect(Errno.ENOENT, () -> d.control().setBackingDev(tmp.resolve("missing")));
+            expect(Errno.EISDIR, () -> d.control().setBackingDev(tmp));
             if (Files.exists(Path.of("/dev/null"))) {
-                expect(Errno.ENOTBLK, () -> d.setBackingDev(Path.of("/dev/null")));
+                expect(Errno.ENOTBLK, () -> d.control().setBackingDev(Path.of("/dev/null")));
             }
             Path empty = Files.createFile(tmp.resolve("empty"));
-            expect(Errno.EINVAL, () -> d.setBackingDev(empty));
+            expect(Errno.EINVAL, () -> d.control().setBackingDev(empty));
             Path file = tmp.resolve("backing");
             Files.write(file, new byte[16 * 4096]);
-            d.setBackingDev(file);
+            d.control().setBackingDev(file);
             assertThat(d.backingDev()).contains(file);
-            d.setBackingDev(file); // replacing is allowed before init
-            d.initialise(1 << 20);
-            expect(Errno.EBUSY, () -> d.setBackingDev(file));
-            d.reset();
+            d.control().setBackingDev(file); // replacing is allowed before init
+            d.control().initialise(1 << 20);
+            expect(Errno.EBUSY, () -> d.control().setBackingDev(file));
+            d.control().reset();
             assertThat(d.backingDev()).as("reset drops the backing file").isEmpty();
         }
     }
@@ -261,7 +261,7 @@ class ZramLifecycleTest {
             expect(Errno.EINVAL, () -> d.recompress(RecompressRequest.all()));
             expect(Errno.EINVAL, () -> d.recompress(RecompressRequest.all().withThreshold(3625))); // before the init check
             d.resetMemUsedMax(); // no-op, no error
-            d.initialise(1 << 20);
+            d.control().initialise(1 << 20);
             expect(Errno.ENODEV, () -> d.writeback(WritebackType.IDLE));
             expect(Errno.EINVAL, () -> d.recompress(RecompressRequest.all())); // no secondary algorithm
             expect(Errno.EINVAL, () -> d.recompress(RecompressRequest.all().withThreshold(-1)));
@@ -276,12 +276,12 @@ class ZramLifecycleTest {
             Path file = tmp.resolve("backing");
             Files.write(file, new byte[16 * 4096]);
             ZramDevice d = mc.device("zram0");
-            d.setRecompAlgorithm(1, "zstd");
-            d.setBackingDev(file);
-            d.initialise(1 << 20);
+            d.control().setRecompAlgorithm(1, "zstd");
+            d.control().setBackingDev(file);
+            d.control().initialise(1 << 20);
             d.write(0, ByteBuffer.wrap(PageGen.TEXT.bytes(new java.util.SplittableRandom(1), 4096)));
             java.util.List<Errno> seen = new java.util.ArrayList<>();
-            d.setHook(ZramHook.POST_PROCESSING, dev -> {
+            d.control().setHook(ZramHook.POST_PROCESSING, dev -> {
                 Thread other = new Thread(() -> {
                     for (Runnable r : new Runnable[] {() -> dev.recompress(RecompressRequest.all()), () -> dev.writeback(WritebackType.HUGE)}) {
                         try {
@@ -301,12 +301,12 @@ class ZramLifecycleTest {
             });
             d.writeback(WritebackRequest.pageIndex(0));
             assertThat(seen).containsExactly(Errno.EAGAIN, Errno.EAGAIN);
-            assertThat(d.slotFlags(0)).containsExactly("wb");
+            assertThat(d.control().slotFlags(0)).containsExactly("wb");
             seen.clear();
             d.write(0, ByteBuffer.wrap(PageGen.TEXT.bytes(new java.util.SplittableRandom(1), 4096)));
             d.recompress(RecompressRequest.all());
             assertThat(seen).containsExactly(Errno.EAGAIN, Errno.EAGAIN);
-            d.setHook(ZramHook.POST_PROCESSING, null);
+            d.control().setHook(ZramHook.POST_PROCESSING, null);
             d.writeback(WritebackType.HUGE); // free again
         }
     }
@@ -316,24 +316,24 @@ class ZramLifecycleTest {
         try (Machine mc = new Machine(2)) {
             ZramDevice d = mc.device("zram0", 1 << 20, "lz4");
             BlockDevice.Opener o = d.open();
-            assertThat(d.openers()).isEqualTo(1);
-            expect(Errno.EBUSY, d::reset);
-            expect(Errno.EBUSY, d::tryClaim);
-            expect(Errno.EBUSY, d::claimForRemoval);
+            assertThat(d.control().openers()).isEqualTo(1);
+            expect(Errno.EBUSY, d.control()::reset);
+            expect(Errno.EBUSY, d.control()::tryClaim);
+            expect(Errno.EBUSY, d.control()::claimForRemoval);
             o.close();
             o.close(); // idempotent
-            assertThat(d.openers()).isZero();
-            d.tryClaim();
+            assertThat(d.control().openers()).isZero();
+            d.control().tryClaim();
             expect(Errno.EBUSY, d::open);
-            expect(Errno.EBUSY, d::reset);
-            expect(Errno.EBUSY, d::tryClaim);
-            assertThat(d.claimForRemoval()).as("removal finds the reset's claim").isTrue();
-            d.releaseClaim();
-            assertThat(d.claimForRemoval()).isFalse();
-            assertThat(d.isClaimed()).isTrue();
-            d.releaseClaim();
-            d.reset();
-            assertThat(d.isClaimed()).isFalse();
+            expect(Errno.EBUSY, d.control()::reset);
+            expect(Errno.EBUSY, d.control()::tryClaim);
+            assertThat(d.control().claimForRemoval()).as("removal finds the reset's claim").isTrue();
+            d.control().releaseClaim();
+            assertThat(d.control().claimForRemoval()).isFalse();
+            assertThat(d.control().isClaimed()).isTrue();
+            d.control().releaseClaim();
+            d.control().reset();
+            assertThat(d.control().isClaimed()).isFalse();
             assertThat(d.isInitialised()).isFalse();
             try (BlockDevice.Opener o2 = d.open()) {
                 assertThat(o2.device()).isSameAs(d);
@@ -348,9 +348,9 @@ class ZramLifecycleTest {
             Path file = tmp.resolve("backing");
             Files.write(file, new byte[64 * 4096]);
             ZramDevice d = mc.device("zram0");
-            d.setRecompAlgorithm(1, "zstd");
-            d.setBackingDev(file);
-            d.initialise(64L << 20);
+            d.control().setRecompAlgorithm(1, "zstd");
+            d.control().setBackingDev(file);
+            d.control().initialise(64L << 20);
             java.util.SplittableRandom r = new java.util.SplittableRandom(9);
             for (int i = 0; i < 3000; i++) {
                 d.write((long) i * 4096, ByteBuffer.wrap(PageGen.pick(r).bytes(r, 4096)));
@@ -363,7 +363,7 @@ class ZramLifecycleTest {
             assertThat(m.poolReservedBytes()).isPositive();
             assertThat(m.streamBytes()).isEqualTo(2L * 4 * ZcompStrm.BYTES);
             assertThat(Machine.chronicleNativeBytes() - before).isEqualTo(m.nativeBytes());
-            d.reset();
+            d.control().reset();
             assertThat(d.memory()).isEqualTo(new ZramMemory(0, 0, 0, 0, 0));
             assertThat(mc.host.streamBytes()).isZero();
             assertThat(Machine.chronicleNativeBytes()).as("Chronicle's native memory after reset").isEqualTo(before);
@@ -378,7 +378,7 @@ class ZramLifecycleTest {
         try (Machine mc = new Machine(2)) {
             long before = Machine.chronicleNativeBytes();
             ZramDevice d = mc.device("zram0");
-            d.initialise(100L << 30);
+            d.control().initialise(100L << 30);
             ZramMemory m = d.memory();
             System.out.println("100 GiB device, empty: " + m);
             assertThat(m.tableHeapBytes()).isLessThan(64 * 1024);
@@ -402,7 +402,7 @@ class ZramLifecycleTest {
             assertThat(d.mmStat().origDataSize()).isZero();
             System.out.println("discard of 100 GiB: " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             d.markIdleAll();
-            d.reset();
+            d.control().reset();
             assertThat(Machine.chronicleNativeBytes()).isEqualTo(before);
         }
     }

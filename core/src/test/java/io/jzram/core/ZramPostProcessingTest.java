@@ -36,7 +36,7 @@ class ZramPostProcessingTest {
         for (int i = 0; i < pages.length; i++) {
             ByteBuffer b = ByteBuffer.allocate(PAGE);
             d.read((long) i * PAGE, b);
-            assertThat(b.array()).as("page %d (%s)", i, d.slotFlags(i)).isEqualTo(pages[i]);
+            assertThat(b.array()).as("page %d (%s)", i, d.control().slotFlags(i)).isEqualTo(pages[i]);
         }
     }
 
@@ -56,26 +56,26 @@ class ZramPostProcessingTest {
             d.read(PAGE, ByteBuffer.allocate(PAGE)); // page 1 accessed at t+10 s
             clock.addAndGet(1_000_000_000L);
             d.markIdle(5);
-            assertThat(d.slotFlags(0)).contains("idle");
-            assertThat(d.slotFlags(1)).doesNotContain("idle");
-            assertThat(d.slotFlags(2)).as("same-filled slots are never idle").doesNotContain("idle");
-            assertThat(d.slotFlags(3)).contains("idle", "huge");
+            assertThat(d.control().slotFlags(0)).contains("idle");
+            assertThat(d.control().slotFlags(1)).doesNotContain("idle");
+            assertThat(d.control().slotFlags(2)).as("same-filled slots are never idle").doesNotContain("idle");
+            assertThat(d.control().slotFlags(3)).contains("idle", "huge");
             d.markIdleAll();
-            assertThat(d.slotFlags(1)).contains("idle");
+            assertThat(d.control().slotFlags(1)).contains("idle");
             d.markIdle(5);
-            assertThat(d.slotFlags(1)).as("marking by age also clears IDLE of recently used slots").doesNotContain("idle");
+            assertThat(d.control().slotFlags(1)).as("marking by age also clears IDLE of recently used slots").doesNotContain("idle");
             d.write(0, ByteBuffer.wrap(PageGen.TEXT.bytes(new SplittableRandom(5), PAGE)));
-            assertThat(d.slotFlags(0)).as("a write clears IDLE").doesNotContain("idle");
+            assertThat(d.control().slotFlags(0)).as("a write clears IDLE").doesNotContain("idle");
             d.markIdleAll();
             d.read(3 * PAGE + 17, ByteBuffer.allocate(10));
-            assertThat(d.slotFlags(3)).as("a partial read counts as access").doesNotContain("idle");
+            assertThat(d.control().slotFlags(3)).as("a partial read counts as access").doesNotContain("idle");
             expect(Errno.EINVAL, () -> d.markIdle(-1));
             d.markIdle(Long.MAX_VALUE);
-            assertThat(d.slotFlags(0)).as("nothing is that old").doesNotContain("idle");
+            assertThat(d.control().slotFlags(0)).as("nothing is that old").doesNotContain("idle");
             d.markIdle(0);
             clock.addAndGet(1);
             d.markIdle(0);
-            assertThat(d.slotFlags(0)).as("everything accessed before now").contains("idle");
+            assertThat(d.control().slotFlags(0)).as("everything accessed before now").contains("idle");
         }
     }
 
@@ -83,8 +83,8 @@ class ZramPostProcessingTest {
     void writebackOfHugeAndIdlePages() throws Exception {
         try (Machine mc = new Machine(2)) {
             ZramDevice d = mc.device("zram0");
-            d.setBackingDev(backing(64));
-            d.initialise(32 * PAGE);
+            d.control().setBackingDev(backing(64));
+            d.control().initialise(32 * PAGE);
             PageGen[] kinds = {PageGen.RANDOM, PageGen.TEXT, PageGen.SAME_FILLED, PageGen.RANDOM, PageGen.STRUCTS, PageGen.HALF_RANDOM};
             byte[][] pages = fill(d, kinds, 2);
             MmStat before = d.mmStat();
@@ -99,7 +99,7 @@ class ZramPostProcessingTest {
             assertThat(after.hugePagesSince()).isEqualTo(3);
             assertThat(after.comprDataSize()).isEqualTo(before.comprDataSize() - 3 * PAGE);
             assertThat(after.memUsedTotal()).isEqualTo(before.memUsedTotal() - 3 * PAGE);
-            assertThat(d.slotFlags(0)).containsExactly("wb");
+            assertThat(d.control().slotFlags(0)).containsExactly("wb");
             verify(d, pages);
             assertThat(d.bdStat().bdReads()).isEqualTo(3);
 
@@ -108,7 +108,7 @@ class ZramPostProcessingTest {
             d.markIdleAll();
             d.writeback(WritebackRequest.of(WritebackType.IDLE));
             assertThat(d.bdStat()).isEqualTo(new BdStat(5, 3, 5)); // text + structs; same-filled never
-            assertThat(d.slotFlags(2)).containsExactly("same");
+            assertThat(d.control().slotFlags(2)).containsExactly("same");
             verify(d, pages);
 
             // partial I/O on a written-back page: read-modify-write through the backing file
@@ -124,7 +124,7 @@ class ZramPostProcessingTest {
             pages[0] = new byte[PAGE];
             assertThat(d.bdStat().bdCount()).isEqualTo(3);
             verify(d, pages);
-            d.reset();
+            d.control().reset();
             assertThat(d.bdStat()).isEqualTo(new BdStat(0, 0, 0));
             assertThat(mc.splats().clean()).as(mc.splats().describe()).isTrue();
         }
@@ -134,8 +134,8 @@ class ZramPostProcessingTest {
     void writebackByIndexLimitAndFullBackingFile() throws Exception {
         try (Machine mc = new Machine(2)) {
             ZramDevice d = mc.device("zram0");
-            d.setBackingDev(backing(4)); // blocks 1..3
-            d.initialise(16 * PAGE);
+            d.control().setBackingDev(backing(4)); // blocks 1..3
+            d.control().initialise(16 * PAGE);
             PageGen[] kinds = new PageGen[10];
             java.util.Arrays.fill(kinds, PageGen.TEXT);
             byte[][] pages = fill(d, kinds, 3);
@@ -149,7 +149,7 @@ class ZramPostProcessingTest {
 
             d.writeback(WritebackRequest.pageIndex(12)); // an empty slot: nothing to do
             d.writeback(WritebackRequest.pageIndex(4));
-            assertThat(d.slotFlags(4)).containsExactly("wb");
+            assertThat(d.control().slotFlags(4)).containsExactly("wb");
             // page_indexes then type: the type scan uses the range
             d.markIdleAll();
             d.read(6 * PAGE, ByteBuffer.allocate(PAGE));
@@ -175,9 +175,9 @@ class ZramPostProcessingTest {
     void recompressionWithSecondaryAlgorithms() throws Exception {
         try (Machine mc = new Machine(2)) {
             ZramDevice d = mc.device("zram0");
-            d.setRecompAlgorithm(1, "zstd");
-            d.setBackingDev(backing(32));
-            d.initialise(64 * PAGE);
+            d.control().setRecompAlgorithm(1, "zstd");
+            d.control().setBackingDev(backing(32));
+            d.control().initialise(64 * PAGE);
             PageGen[] kinds = {PageGen.TEXT, PageGen.TEXT, PageGen.STRUCTS, PageGen.RANDOM, PageGen.HALF_RANDOM, PageGen.ZERO, PageGen.TEXT};
             byte[][] pages = fill(d, kinds, 4);
             MmStat before = d.mmStat();
@@ -191,8 +191,8 @@ class ZramPostProcessingTest {
             n = d.recompress(RecompressRequest.of(RecompressType.HUGE).withAlgo("zstd"));
             MmStat huge = d.mmStat();
             System.out.println("recompress huge: " + n + " pages; " + before + " -> " + huge);
-            assertThat(d.slotFlags(3)).as("random data: zstd cannot shrink it").contains("huge", "incompressible");
-            assertThat(d.slotFlags(4)).as("half zeros: zstd can").contains("prio=1").doesNotContain("huge");
+            assertThat(d.control().slotFlags(3)).as("random data: zstd cannot shrink it").contains("huge", "incompressible");
+            assertThat(d.control().slotFlags(4)).as("half zeros: zstd can").contains("prio=1").doesNotContain("huge");
             assertThat(huge.hugePages()).isEqualTo(1);
             assertThat(huge.hugePagesSince()).isEqualTo(2);
 
@@ -204,9 +204,9 @@ class ZramPostProcessingTest {
             System.out.println("recompress all: " + n + " more; now " + all);
             assertThat(all.comprDataSize()).isLessThan(huge.comprDataSize());
             assertThat(all.origDataSize()).isEqualTo(before.origDataSize());
-            assertThat(d.slotFlags(0)).contains("prio=1");
-            assertThat(d.slotFlags(6)).contains("prio=1");
-            assertThat(d.slotFlags(5)).containsExactly("same");
+            assertThat(d.control().slotFlags(0)).contains("prio=1");
+            assertThat(d.control().slotFlags(6)).contains("prio=1");
+            assertThat(d.control().slotFlags(5)).containsExactly("same");
             verify(d, pages);
             d.compact();
             verify(d, pages);
@@ -214,15 +214,15 @@ class ZramPostProcessingTest {
             // a threshold no result gets under: tried, not kept, and (kernel quirk) marked incompressible
             d.write(6 * PAGE, ByteBuffer.wrap(pages[6]));
             assertThat(d.recompress(RecompressRequest.all().withThreshold(100))).isZero();
-            assertThat(d.slotFlags(6)).contains("incompressible").doesNotContain("prio=1");
+            assertThat(d.control().slotFlags(6)).contains("incompressible").doesNotContain("prio=1");
 
             // incompressible pages can be written back by type
             d.writeback(WritebackType.INCOMPRESSIBLE);
-            assertThat(d.slotFlags(3)).containsExactly("wb");
+            assertThat(d.control().slotFlags(3)).containsExactly("wb");
             verify(d, pages);
             // rewriting a recompressed slot brings it back to the primary
             d.write(0, ByteBuffer.wrap(pages[0]));
-            assertThat(d.slotFlags(0)).doesNotContain("prio=1");
+            assertThat(d.control().slotFlags(0)).doesNotContain("prio=1");
             verify(d, pages);
             assertThat(mc.splats().clean()).as(mc.splats().describe()).isTrue();
         }

@@ -25,29 +25,29 @@ class ZramResetRaceTest {
         try (Machine mc = new Machine(2)) {
             long baseline = Machine.chronicleNativeBytes();
             ZramDevice d = mc.device("zram0");
-            d.setResetVariant(ResetVariant.PRE_5_16);
-            d.initialise(1 << 20);
+            d.control().setResetVariant(ResetVariant.PRE_5_16);
+            d.control().initialise(1 << 20);
             byte[] text = PageGen.TEXT.bytes(new SplittableRandom(1), PAGE);
             for (int i = 0; i < 16; i++) {
                 d.write((long) i * PAGE, ByteBuffer.wrap(text));
             }
-            ZramMeta old = d.currentMeta();
+            ZramMeta old = d.control().currentMeta();
             AtomicReference<Throwable> racer = new AtomicReference<>();
             // the disksize store that slips in once reset has dropped init_lock
-            d.setHook(ZramHook.RESET_UNLOCKED, dev -> {
-                dev.setHook(ZramHook.RESET_UNLOCKED, null);
+            d.control().setHook(ZramHook.RESET_UNLOCKED, dev -> {
+                dev.control().setHook(ZramHook.RESET_UNLOCKED, null);
                 try {
-                    dev.initialise(2 << 20);
+                    dev.control().initialise(2 << 20);
                 } catch (Throwable e) {
                     racer.set(e);
                 }
             });
             long marker = mc.kernel.log().marker();
-            d.reset();
+            d.control().reset();
             assertThat(racer.get()).as("the racing disksize store succeeds").isNull();
             assertThat(d.isInitialised()).as("the device is initialised ...").isTrue();
             assertThat(d.disksize()).isEqualTo(2 << 20);
-            assertThat(d.currentMeta().freed.get()).as("... over meta the reset freed").isTrue();
+            assertThat(d.control().currentMeta().freed.get()).as("... over meta the reset freed").isTrue();
             expect(Errno.EIO, () -> d.write(0, ByteBuffer.wrap(text)));
             expect(Errno.EIO, () -> d.read(0, ByteBuffer.allocate(PAGE)));
             String dmesg = mc.kernel.log().dmesgSince(marker);
@@ -60,7 +60,7 @@ class ZramResetRaceTest {
             assertThat(leaked).isGreaterThanOrEqualTo(old.pool.reservedBytes()).isPositive();
 
             // a second reset frees the freed meta again (double free) and destroys the racer's compressors
-            d.reset();
+            d.control().reset();
             assertThat(mc.kernel.log().dmesgSince(marker)).contains("BUG: KASAN: double-free in zram_meta_free");
             assertThat(d.isInitialised()).isFalse();
             assertThat(mc.host.streamBytes()).isZero();
@@ -80,11 +80,11 @@ class ZramResetRaceTest {
             }
             AtomicReference<Throwable> racer = new AtomicReference<>();
             Thread[] t = new Thread[1];
-            d.setHook(ZramHook.RESET_LOCKED, dev -> {
-                dev.setHook(ZramHook.RESET_LOCKED, null);
+            d.control().setHook(ZramHook.RESET_LOCKED, dev -> {
+                dev.control().setHook(ZramHook.RESET_LOCKED, null);
                 t[0] = new Thread(() -> {
                     try {
-                        dev.initialise(2 << 20);
+                        dev.control().initialise(2 << 20);
                     } catch (Throwable e) {
                         racer.set(e);
                     }
@@ -95,7 +95,7 @@ class ZramResetRaceTest {
                     Thread.onSpinWait();
                 }
             });
-            d.reset();
+            d.control().reset();
             t[0].join();
             assertThat(racer.get()).isNull();
             assertThat(d.disksize()).isEqualTo(2 << 20);
@@ -104,7 +104,7 @@ class ZramResetRaceTest {
             ByteBuffer back = ByteBuffer.allocate(PAGE);
             d.read(0, back);
             assertThat(back.array()).isEqualTo(text);
-            d.reset();
+            d.control().reset();
             assertThat(Machine.chronicleNativeBytes()).isEqualTo(baseline);
             assertThat(mc.splats().clean()).as(mc.splats().describe()).isTrue();
         }

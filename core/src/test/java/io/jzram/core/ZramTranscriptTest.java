@@ -19,10 +19,10 @@ class ZramTranscriptTest {
     void transcriptNumbers() throws Exception {
         try (Machine mc = new Machine(2)) {
             ZramDevice d = mc.device("zram0");
-            d.setCompAlgorithm("lz4\n");
+            d.control().setCompAlgorithm("lz4\n");
             d.setMemLimit(64L << 20);
             assertThat(d.mmStat().sysfsLine()).isEqualTo("       0        0        0 67108864        0        0        0        0        0\n");
-            d.initialise(1L << 30);
+            d.control().initialise(1L << 30);
             assertThat(d.disksize()).isEqualTo(1073741824L);
 
             // head -c 8192 /dev/urandom | dd of=/dev/zram0 bs=4k oflag=direct
@@ -57,17 +57,17 @@ class ZramTranscriptTest {
             assertThat(back.array()).startsWith(new byte[4096]);
             assertThat(java.util.Arrays.copyOfRange(back.array(), 4096, 8192)).isEqualTo(java.util.Arrays.copyOfRange(rnd, 4096, 8192));
 
-            d.reset();
+            d.control().reset();
             assertThat(d.mmStat().sysfsLine()).isEqualTo("       0        0        0        0        0        0        0        0        0\n");
             assertThat(d.disksize()).isZero();
             assertThat(d.compAlgorithm()).isEqualTo("lz4");
-            assertThat(d.initState()).isFalse();
+            assertThat(d.control().initState()).isFalse();
             assertThat(d.blockStat().values()).containsOnly(0L);
 
-            d.initialise(100L << 30);
+            d.control().initialise(100L << 30);
             assertThat(d.disksize()).isEqualTo(107374182400L);
             assertThat(d.mmStat().sysfsLine()).isEqualTo("       0        0        0        0        0        0        0        0        0\n");
-            d.reset();
+            d.control().reset();
             assertThat(mc.splats().clean()).as(mc.splats().describe()).isTrue();
         }
     }

@@ -4,6 +4,8 @@ package io.jzram.cli.bench;
 import io.jzram.core.MmStat;
 import io.jzram.core.ZramDevice;
 import io.jzram.core.backend.RawCodec;
+import io.jzram.hotplug.CpuHotplug;
+import io.jzram.kernel.Kernel;
 import io.jzram.storm.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,8 +29,9 @@ import java.util.function.Consumer;
  * and through the raw codec, in one process, timed the way {@code dd} is timed against the
  * kernel's zram (benchmarks/kernel-compare.sh).
  *
- * <p>One round: a fresh device ({@link ZramDevice#builder()}, disksize = the file rounded up to
- * a MiB, as many virtual CPUs as threads or real CPUs, whichever is more); <b>write</b>: each
+ * <p>One round: a fresh device ({@link ZramDevice#builder()} on an emulated machine of the
+ * round's own, whose CPUs the threads are pinned to; disksize = the file rounded up to a MiB, as
+ * many virtual CPUs as threads or real CPUs, whichever is more); <b>write</b>: each
  * thread writes its contiguous range of the file (thread t of T: pages [t·P/T, (t+1)·P/T), as the
  * kernel-compare writers take halves) in requests of {@code blockSize} bytes; <b>read</b>: each
  * thread reads its range back in requests of {@code blockSize} bytes into one reused buffer (as dd
@@ -236,10 +239,18 @@ public final class CorpusBench {
     private static MmStat deviceRound(Config c, ByteBuffer src, int threads, int[] from, long[] nanos) throws InterruptedException {
         long disk = ((long) src.capacity() + (1 << 20) - 1) & -(1L << 20);
         int cpus = Math.max(threads, Math.max(2, Runtime.getRuntime().availableProcessors()));
-        try (ZramDevice dev = ZramDevice.builder().diskSize(disk).algorithm(c.algorithm()).cpus(cpus).build()) {
+        try (Kernel kernel = Kernel.builder().lockdep(false).build()) {
+            CpuHotplug machine = new CpuHotplug(kernel, cpus);
+            return deviceRound(c, src, threads, from, nanos, disk, machine);
+        }
+    }
+
+    private static MmStat deviceRound(Config c, ByteBuffer src, int threads, int[] from, long[] nanos, long disk, CpuHotplug machine)
+            throws InterruptedException {
+        try (ZramDevice dev = ZramDevice.builder().diskSize(disk).algorithm(c.algorithm()).hotplug(machine).build()) {
             int bs = c.blockSize();
             parallel("write", 0, nanos, threads, t -> {
-                dev.host().hotplug().placement().pinCurrentThread(t % cpus);
+                machine.placement().pinCurrentThread(t % machine.nrCpus());
                 return null;
             }, (t, ignored) -> {
                 long end = (long) from[t + 1] * PAGE;

@@ -47,35 +47,13 @@ public final class DeflateBackend implements ZcompBackend {
         if (abs < 9 || abs > 15) {
             throw new ErrnoException(Errno.EINVAL, "deflate: winbits " + winbits + " is outside -15..-9 and 9..15");
         }
-        return new Config(params.withLevel(level).withDeflateWinbits(winbits));
+        return new ParamsConfig(this, params.withLevel(level).withDeflateWinbits(winbits), DeflateBackend::createContext);
     }
 
-    private final class Config implements ZcompConfig {
-        private final ZcompParams params;
-
-        Config(ZcompParams params) {
-            this.params = params;
-        }
-
-        @Override
-        public ZcompBackend backend() {
-            return DeflateBackend.this;
-        }
-
-        @Override
-        public ZcompParams params() {
-            return params;
-        }
-
-        @Override
-        public ZcompContext createContext() {
-            boolean raw = params.deflateWinbits() < 0;
-            return new DeflateContext(new Deflater(params.level(), raw), new Inflater(raw));
-        }
-
-        @Override
-        public void close() {
-        }
+    /** {@code create_ctx}: a Deflater and an Inflater, raw deflate for negative winbits. */
+    private static ZcompContext createContext(ZcompParams params) {
+        boolean raw = params.deflateWinbits() < 0;
+        return new DeflateContext(new Deflater(params.level(), raw), new Inflater(raw));
     }
 
     /** One stream's zlib state. */

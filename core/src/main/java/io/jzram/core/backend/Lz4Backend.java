@@ -62,7 +62,7 @@ public final class Lz4Backend implements ZcompBackend {
             throw new ErrnoException(Errno.EINVAL, name() + ": dictionaries are not supported (lz4-java has no dictionary API)");
         }
         int level = params.hasLevel() ? params.level() : high ? DEFAULT_HC_LEVEL : DEFAULT_ACCELERATION;
-        return new Config(params.withLevel(level));
+        return new ParamsConfig(this, params.withLevel(level), this::createContext);
     }
 
     private int effectiveLevel(int level) {
@@ -72,47 +72,25 @@ public final class Lz4Backend implements ZcompBackend {
         return Math.max(level, 1);
     }
 
-    private final class Config implements ZcompConfig {
-        private final ZcompParams params;
-
-        Config(ZcompParams params) {
-            this.params = params;
-        }
-
-        @Override
-        public ZcompBackend backend() {
-            return Lz4Backend.this;
-        }
-
-        @Override
-        public ZcompParams params() {
-            return params;
-        }
-
-        @Override
-        public ZcompContext createContext() {
-            int level = effectiveLevel(params.level());
-            LZ4Compressor compressor;
-            AutoCloseable closer = null;
-            try {
-                if (high) {
-                    var c = factory.highFastResetCompressor(level);
-                    compressor = c;
-                    closer = c;
-                } else {
-                    var c = factory.fastResetCompressor(level);
-                    compressor = c;
-                    closer = c;
-                }
-            } catch (UnsupportedOperationException | LinkageError e) {
-                compressor = high ? factory.highCompressor(level) : factory.fastCompressor();
+    /** {@code create_ctx}: a JNI fast-reset compressor where it loads, else the pure-Java one. */
+    private ZcompContext createContext(ZcompParams params) {
+        int level = effectiveLevel(params.level());
+        LZ4Compressor compressor;
+        AutoCloseable closer = null;
+        try {
+            if (high) {
+                var c = factory.highFastResetCompressor(level);
+                compressor = c;
+                closer = c;
+            } else {
+                var c = factory.fastResetCompressor(level);
+                compressor = c;
+                closer = c;
             }
-            return new Lz4Context(name(), compressor, closer, factory.safeDecompressor());
+        } catch (UnsupportedOperationException | LinkageError e) {
+            compressor = high ? factory.highCompressor(level) : factory.fastCompressor();
         }
-
-        @Override
-        public void close() {
-        }
+        return new Lz4Context(name(), compressor, closer, factory.safeDecompressor());
     }
 
     /** One stream's lz4 state. */

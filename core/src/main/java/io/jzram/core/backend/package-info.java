@@ -9,7 +9,9 @@
  * ({@code setup_params}), giving a {@link io.jzram.core.backend.ZcompConfig} that holds what all
  * streams share (a prepared zstd dictionary) and creates one
  * {@link io.jzram.core.backend.ZcompContext} ({@code struct zcomp_ctx}) per stream. Contexts are
- * single-threaded; zram's per-CPU stream lock serialises their use.
+ * single-threaded; zram's per-CPU stream lock serialises their use. A backend whose streams share
+ * nothing but the parameters (lz4, lz4hc, deflate) returns the package's {@code ParamsConfig} with
+ * its context factory; one that prepares shared state (zstd's dictionaries) has a config of its own.
  *
  * <p>{@link io.jzram.core.backend.ZcompBackends} lists the backends that really run here, in the
  * kernel's order. lzo, lzo-rle and 842 are not offered: see that class.

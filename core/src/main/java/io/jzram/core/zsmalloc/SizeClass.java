@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.core.zsmalloc;
 
+import io.jzram.kernel.locking.GuardedBy;
 import io.jzram.kernel.locking.RawSpinLock;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -33,7 +34,9 @@ import java.util.Arrays;
  * the zspage lock word. Handle entries and the zspage table are additionally published with release/volatile
  * writes so that {@link ZsPool#map} can resolve a handle without the class lock; it then takes the
  * zspage's read lock and re-checks the entry (see {@link ZsPool}). Lock order: class lock, then the
- * page allocator's lock.
+ * page allocator's lock. The methods that run with the lock held (the allocation, list and handle
+ * table helpers, compaction's steps) check it with {@link RawSpinLock#assertLocked()}
+ * ({@code assert_spin_locked()}: one load of the lock word, which the holder has in cache).
  */
 final class SizeClass {
     static final int FULLNESS_EMPTY = 0;
@@ -59,19 +62,28 @@ final class SizeClass {
     final RawSpinLock lock = new RawSpinLock();
     private final PageAllocator pages;
 
+    @GuardedBy("class->lock")
     private final Zspage[] fullnessHeads = new Zspage[FULLNESS_GROUPS];
     /** Zspage table by id, read without the lock by map(). */
+    @GuardedBy("class->lock (write)")
     private volatile Zspage[] zspagesById = new Zspage[8];
+    @GuardedBy("class->lock")
     private int nextZspageId;
+    @GuardedBy("class->lock")
     private Zspage unusedZspages;
 
     /** Handle table segments, read without the lock by map(). */
+    @GuardedBy("class->lock (write)")
     private volatile long[][] segments = new long[1][];
     /** Slots [0, nextSlot) have been handed out at least once; slot 0 is never used. */
+    @GuardedBy("class->lock")
     private long nextSlot = 1;
+    @GuardedBy("class->lock")
     private long freeSlotHead = -1;
 
+    @GuardedBy("class->lock")
     private long zspageCount;
+    @GuardedBy("class->lock")
     private long objsUsed;
 
     SizeClass(int index, int size, int pagesPerZspage, int objsPerZspage, PageAllocator pages) {
@@ -171,8 +183,9 @@ final class SizeClass {
 
     // ---- compaction -----------------------------------------------------------------------------
 
-    /** zs_can_compact(): pages that moving objects could free in this class. */
+    /** zs_can_compact(): pages that moving objects could free in this class. Class lock held. */
     long pagesFreeable() {
+        lock.assertLocked();
         long allocated = zspageCount * objsPerZspage;
         long wasted = (allocated - objsUsed) / objsPerZspage;
         return wasted * pagesPerZspage;
@@ -239,6 +252,7 @@ final class SizeClass {
 
     /** Moves live objects of src into free slots of dst until src is empty or dst is full. */
     private void migrate(Zspage src, Zspage dst) {
+        lock.assertLocked();
         ByteBuffer from = src.view;
         for (int idx = 0; idx < objsPerZspage && src.inuse > 0 && dst.freeHead >= 0; idx++) {
             int srcOff = objectOffset(src, idx);
@@ -256,6 +270,7 @@ final class SizeClass {
 
     /** Takes the fullest (dst) or emptiest (src) zspage that is neither empty nor full off its list. */
     private Zspage isolate(boolean fullest) {
+        lock.assertLocked();
         for (int i = 1; i < FULLNESS_FULL; i++) {
             int g = fullest ? FULLNESS_FULL - i : i;
             Zspage z = fullnessHeads[g];
@@ -276,6 +291,7 @@ final class SizeClass {
     // ---- zspages ------------------------------------------------------------------------------
 
     private Zspage newZspage() {
+        lock.assertLocked();
         int first = pages.allocate(pagesPerZspage);
         Zspage z = unusedZspages;
         if (z != null) {
@@ -314,6 +330,7 @@ final class SizeClass {
     }
 
     private void freeZspage(Zspage z) {
+        lock.assertLocked();
         pages.free(z.firstPage, pagesPerZspage);
         z.firstPage = -1;
         z.view = null;
@@ -384,6 +401,7 @@ final class SizeClass {
 
     /** Puts z on the list of its current fullness group (z must not be on a list). */
     private void insert(Zspage z) {
+        lock.assertLocked();
         int g = fullnessOf(z);
         z.fullness = g;
         Zspage head = fullnessHeads[g];
@@ -397,6 +415,7 @@ final class SizeClass {
 
     /** Takes z off its fullness list (no-op for an isolated zspage). */
     private void unlink(Zspage z) {
+        lock.assertLocked();
         if (z.isolated) {
             return;
         }
@@ -415,6 +434,7 @@ final class SizeClass {
     // ---- handle table -----------------------------------------------------------------------------
 
     private long takeSlot() {
+        lock.assertLocked();
         long slot = freeSlotHead;
         if (slot >= 0) {
             long link = entryLocked(slot);
@@ -435,6 +455,7 @@ final class SizeClass {
     }
 
     private void releaseSlot(long slot) {
+        lock.assertLocked();
         setEntry(slot, FREE_TAG | (freeSlotHead + 1));
         freeSlotHead = slot;
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.core.zsmalloc;
 
+import io.jzram.kernel.locking.GuardedBy;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -13,7 +14,10 @@ import java.nio.ByteBuffer;
  * class's free list and is reused, with new pages, for a later zspage of the same class. Handles
  * locate objects as (zspage id, object index), so the id-to-Zspage map never changes identity.
  *
- * <p>Locking: every field but {@link #lockState} is guarded by the owning {@link SizeClass}'s lock.
+ * <p>Locking: every field but {@link #lockState} is guarded by the owning {@link SizeClass}'s lock
+ * (annotated {@code class->lock}; SizeClass, the only code that changes them, asserts it), and
+ * {@link #view} and {@link #base} are also read, without it, by a mapping that holds the zspage
+ * lock (they do not change while the zspage is in use).
  * {@link #lockState} is the zspage lock of the kernel ({@code zspage_read_lock} /
  * {@code zspage_write_trylock}): {@code >= 0} counts readers (a mapping, for read or write, of an
  * object in this zspage), {@code -1} means compaction is moving objects out of it. Readers wait
@@ -35,22 +39,32 @@ final class Zspage {
     final int id;
 
     /** First page id (from the {@link PageAllocator}), or -1 while this Zspage is unused. */
+    @GuardedBy("class->lock")
     int firstPage = -1;
     /** The chunk's shared view and the byte offset of the first page in it. */
+    @GuardedBy("class->lock (write)")
     ByteBuffer view;
+    @GuardedBy("class->lock (write)")
     int base;
     /** Objects allocated in this zspage. */
+    @GuardedBy("class->lock")
     int inuse;
     /** Index of the first free object, -1 when full. */
+    @GuardedBy("class->lock")
     int freeHead = -1;
     /** Fullness group (0..11, see {@link SizeClass}). */
+    @GuardedBy("class->lock")
     int fullness;
     /** Links of the class's fullness list, or of its free list while unused. */
+    @GuardedBy("class->lock")
     Zspage prev;
+    @GuardedBy("class->lock")
     Zspage next;
     /** Whether compaction has taken this zspage off the fullness lists. */
+    @GuardedBy("class->lock")
     boolean isolated;
     /** For classes with one object per zspage: the handle of that object (no header in memory). */
+    @GuardedBy("class->lock")
     long hugeHandle;
 
     @SuppressWarnings("unused") // accessed through LOCK_STATE

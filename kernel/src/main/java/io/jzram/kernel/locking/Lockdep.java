@@ -30,6 +30,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * concurrent map so reports can show every task's locks; graph edges are added under
  * {@code graphLock} and read lock-free. With lockdep off ({@link Kernel.Builder#lockdep}) every
  * call returns at once.
+ *
+ * <p>Assertions: {@link #assertHeld} and {@link #assertHeldWrite} are {@code lockdep_assert_held()}
+ * and {@code lockdep_assert_held_write()}: code that touches state {@link GuardedBy guarded by} a
+ * lock calls them (through {@link Mutex#assertHeld}, {@link RwSemaphore#assertHeld}, ...), and a caller without the lock gets a WARNING splat ({@code WARN_ON}, as in the kernel; the
+ * caller goes on). Like the kernel's they cost nothing with lockdep off and go quiet once lockdep
+ * has turned itself off; with lockdep on they cost a look at the task's held stack, so they sit
+ * where guarded state is touched, not in per-page code.
  */
 public final class Lockdep {
 
@@ -116,6 +123,7 @@ public final class Lockdep {
     private final AtomicInteger circularReports = new AtomicInteger();
     private final AtomicInteger recursiveReports = new AtomicInteger();
     private final AtomicInteger unlockBalanceReports = new AtomicInteger();
+    private final AtomicInteger assertReports = new AtomicInteger();
 
     public Lockdep(Kernel kernel, boolean prove) {
         this.kernel = kernel;
@@ -217,6 +225,35 @@ public final class Lockdep {
     /** Whether the calling task holds this lock instance (lockdep_is_held). */
     public boolean isHeld(LockClass c, Object instance) {
         return prove && current.get().lastIndexOf(c, instance) >= 0;
+    }
+
+    // ---------------------------------------------------------------- assertions
+
+    /**
+     * {@code lockdep_assert_held()}: a WARNING splat unless the calling task holds this lock
+     * instance (for reading or writing). Nothing with lockdep off or after a report turned it off.
+     */
+    public void assertHeld(LockClass c, Object instance) {
+        if (prove && debugLocks && current.get().lastIndexOf(c, instance) < 0) {
+            reportNotHeld("lockdep_assert_held", c.name());
+        }
+    }
+
+    /** {@code lockdep_assert_held_write()}: as {@link #assertHeld}, and a read hold does not count. */
+    public void assertHeldWrite(LockClass c, Object instance) {
+        if (!prove || !debugLocks) {
+            return;
+        }
+        HeldStack hs = current.get();
+        int i = hs.lastIndexOf(c, instance);
+        if (i < 0 || hs.locks[i].read) {
+            reportNotHeld("lockdep_assert_held_write", c.name());
+        }
+    }
+
+    /** How many lock assertions failed. */
+    public int assertReports() {
+        return assertReports.get();
     }
 
     /** The calling task's held locks, bottom first. */
@@ -414,6 +451,12 @@ public final class Lockdep {
         kernel.log().printk(LogLevel.WARNING, sb.toString());
     }
 
+    /** WARN_ON(debug_locks && !held) of lockdep_assert_held*(): the caller's location, the assertion, its lock. */
+    private void reportNotHeld(String assertion, String lockName) {
+        assertReports.incrementAndGet();
+        kernel.log().warnSplat(callerLocation(), assertion + "(" + lockName + ")");
+    }
+
     /** "Showing all locks held in the system:" as debug_show_all_locks prints it. */
     public String showAllLocks() {
         StringBuilder sb = new StringBuilder("\nShowing all locks held in the system:\n");
@@ -474,6 +517,18 @@ public final class Lockdep {
             }
         }
         return "?";
+    }
+
+    /** The assertion's caller (the first frame outside the lock classes) as a WARNING line places it: {@code File.java:line method}. */
+    private static String callerLocation() {
+        for (StackTraceElement f : Thread.currentThread().getStackTrace()) {
+            String cls = f.getClassName();
+            if (!cls.equals(Lockdep.class.getName()) && !cls.equals(Mutex.class.getName())
+                    && !cls.equals(RwSemaphore.class.getName()) && !cls.startsWith("java.")) {
+                return f.getFileName() + ":" + f.getLineNumber() + " " + cls.substring(cls.lastIndexOf('.') + 1) + "." + f.getMethodName();
+            }
+        }
+        return "? ?";
     }
 
     /** A kernel-looking address for a lock instance. */

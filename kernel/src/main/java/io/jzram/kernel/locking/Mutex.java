@@ -105,6 +105,11 @@ public final class Mutex implements Waitable {
         return sync.owner() != null;
     }
 
+    /** {@code lockdep_assert_held(&mutex)}: see {@link Lockdep#assertHeld}. */
+    public void assertHeld() {
+        kernel.lockdep().assertHeld(lockClass, this);
+    }
+
     public boolean isHeldByCurrentThread() {
         return sync.owner() == Thread.currentThread();
     }

@@ -65,6 +65,19 @@ public final class RawSpinLock {
         return waiters.get() > 0;
     }
 
+    /**
+     * {@code assert_spin_locked()}: throws {@link IllegalMonitorStateException} unless the lock is
+     * held. As the kernel's, it checks that the lock is taken, not by whom (a raw spinlock has no
+     * owner and no lockdep here), so it catches code that touches guarded state with the lock not
+     * taken at all. One load of the lock word, which its holder has in cache: cheap enough for the
+     * per-object paths of the sections it guards.
+     */
+    public void assertLocked() {
+        if (state.getOpaque() == 0) {
+            throw new IllegalMonitorStateException("assert_spin_locked: the lock is not held");
+        }
+    }
+
     /** spin_is_locked(). */
     public boolean isLocked() {
         return state.get() != 0;

@@ -159,6 +159,16 @@ public final class RwSemaphore implements Waitable {
         sync.release(1);
     }
 
+    /** {@code lockdep_assert_held(&sem)}: held for reading or writing; see {@link Lockdep#assertHeld}. */
+    public void assertHeld() {
+        kernel.lockdep().assertHeld(lockClass, this);
+    }
+
+    /** {@code lockdep_assert_held_write(&sem)}: held for writing; see {@link Lockdep#assertHeldWrite}. */
+    public void assertWriteHeld() {
+        kernel.lockdep().assertHeldWrite(lockClass, this);
+    }
+
     public boolean isWriteLocked() {
         return sync.writer() != null;
     }

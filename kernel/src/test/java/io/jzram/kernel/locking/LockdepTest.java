@@ -176,6 +176,69 @@ class LockdepTest {
         }
     }
 
+    @Test
+    void lockAssertionsWarnWithoutTheLockAndAreSilentWithIt() throws Exception {
+        try (Kernel k = Kernel.boot()) {
+            Mutex m = new Mutex(k, "guard_mutex");
+            RwSemaphore sem = new RwSemaphore(k, "guard_sem");
+            long marker = k.log().marker();
+            m.lock();
+            m.assertHeld();
+            m.unlock();
+            sem.readLock();
+            sem.assertHeld();
+            sem.readUnlock();
+            sem.writeLock();
+            sem.assertHeld();
+            sem.assertWriteHeld();
+            sem.writeUnlock();
+            assertThat(k.lockdep().assertReports()).as("held: silent").isZero();
+            assertThat(k.log().scan(marker).clean()).isTrue();
+
+            m.assertHeld();
+            sem.assertHeld();
+            sem.readLock();
+            sem.assertWriteHeld(); // a read hold is not a write hold
+            sem.readUnlock();
+            runInThread(() -> {
+                m.lock(); // held, but by another task
+                try {
+                    runInThreadUnchecked(m::assertHeld);
+                } finally {
+                    m.unlock();
+                }
+            });
+            assertThat(k.lockdep().assertReports()).isEqualTo(4);
+            assertThat(k.log().scan(marker).count(SplatKind.WARNING)).isEqualTo(4);
+            assertThat(k.lockdep().debugLocks()).as("a failed assertion does not turn lockdep off").isTrue();
+            assertThat(k.log().dmesgSince(marker))
+                    .contains("lockdep_assert_held(guard_mutex)")
+                    .contains("lockdep_assert_held(guard_sem)")
+                    .contains("lockdep_assert_held_write(guard_sem)")
+                    .contains("at LockdepTest.java:");
+        }
+    }
+
+    @Test
+    void lockAssertionsAreNoOpsWithLockdepOff() {
+        try (Kernel k = Kernel.builder().lockdep(false).build()) {
+            long marker = k.log().marker();
+            new Mutex(k, "A").assertHeld();
+            new RwSemaphore(k, "B").assertWriteHeld();
+            new RwSemaphore(k, "C").assertHeld();
+            assertThat(k.lockdep().assertReports()).isZero();
+            assertThat(k.log().scan(marker).clean()).isTrue();
+        }
+    }
+
+    private static void runInThreadUnchecked(Runnable r) {
+        try {
+            runInThread(r);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static void runInThread(Runnable r) throws Exception {
         Throwable[] failure = new Throwable[1];
         Thread t = new Thread(() -> {

@@ -25,6 +25,16 @@ class RawSpinLockTest {
     }
 
     @Test
+    void assertLockedThrowsOnlyWhenTheLockIsFree() {
+        RawSpinLock l = new RawSpinLock();
+        assertThatThrownBy(l::assertLocked).isInstanceOf(IllegalMonitorStateException.class).hasMessageContaining("assert_spin_locked");
+        l.lock();
+        l.assertLocked();
+        l.unlock();
+        assertThatThrownBy(l::assertLocked).isInstanceOf(IllegalMonitorStateException.class);
+    }
+
+    @Test
     void aWaiterShowsAsContentionAndGetsTheLockOnUnlock() throws Exception {
         RawSpinLock l = new RawSpinLock();
         l.lock();

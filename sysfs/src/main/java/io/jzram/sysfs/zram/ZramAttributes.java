@@ -8,6 +8,7 @@ import io.jzram.core.RecompressRequest;
 import io.jzram.core.RecompressType;
 import io.jzram.core.WritebackRequest;
 import io.jzram.core.WritebackType;
+import io.jzram.core.ZramControl;
 import io.jzram.core.ZramDevice;
 import io.jzram.core.backend.ZcompParams;
 import io.jzram.kernel.Errno;
@@ -29,7 +30,7 @@ import java.util.Optional;
  * The files of /sys/block/zramN (6.18's {@code zram_disk_attrs}, in its order): the parsing and
  * formatting half of drivers/block/zram/zram_drv.c's show/store functions, with the kernel's modes,
  * byte-exact formats and the order of its checks (so the errno of a bad store is the kernel's).
- * The work is jzram-core's {@link ZramDevice}.
+ * The work is jzram-core's {@link ZramDevice} and, for what only the driver does, its {@link ZramControl}.
  *
  * <pre>
  * disksize 0644  initstate 0444  reset 0200  compact 0200  mem_limit 0200  mem_used_max 0200
@@ -87,7 +88,7 @@ public final class ZramAttributes {
                         throw new ErrnoException(Errno.EINVAL, "disksize 0");
                     }
                     drv.hook(ZramDriverHook.DISKSIZE_PARSED, z);
-                    z.device().initialise(size);
+                    z.control().initialise(size);
                 } finally {
                     drv.unlockIfGuarded(locked);
                 }
@@ -96,7 +97,7 @@ public final class ZramAttributes {
 
     static final Attribute<Device> INITSTATE = Attribute.ro("initstate", (dev, buf) -> {
         ZramDisk z = enter(dev, "initstate_show");
-        return buf.emit((z.device().initState() ? 1 : 0) + "\n");
+        return buf.emit((z.control().initState() ? 1 : 0) + "\n");
     });
 
     static final Attribute<Device> RESET = Attribute.wo("reset", (dev, buf) -> {
@@ -108,7 +109,7 @@ public final class ZramAttributes {
             if (doReset == 0) {
                 throw new ErrnoException(Errno.EINVAL, "reset needs a non-zero value");
             }
-            ZramDevice d = z.device();
+            ZramControl d = z.control();
             d.tryClaim();
             try {
                 drv.hook(ZramDriverHook.RESET_CLAIMED, z);
@@ -214,7 +215,7 @@ public final class ZramAttributes {
                     }
                     throw new ErrnoException(Errno.ENOENT, "backing device '" + name + "' does not exist");
                 }
-                d.setBackingDev(path);
+                z.control().setBackingDev(path);
                 return buf.count();
             });
 
@@ -223,7 +224,7 @@ public final class ZramAttributes {
         ZramDevice d = z.device();
         // 6.16+: init_lock, then init_done (EINVAL), pp_in_progress (EAGAIN), backing_dev (ENODEV),
         // then the arguments; jzram-core checks the state again under its lock.
-        if (!d.initState()) {
+        if (!z.control().initState()) {
             throw new ErrnoException(Errno.EINVAL, d.name() + " is not initialised");
         }
         if (d.backingDev().isEmpty()) {
@@ -379,7 +380,7 @@ public final class ZramAttributes {
                 throw new ErrnoException(Errno.EINVAL, "cannot read dictionary " + dict, e);
             }
         }
-        d.setAlgorithmParams(prio, null, pb.build());
+        z.control().setAlgorithmParams(prio, null, pb.build());
         return buf.count();
     });
 
@@ -409,9 +410,9 @@ public final class ZramAttributes {
             }
         }
         if (prio == ZramDevice.PRIMARY_COMP) {
-            z.device().setCompAlgorithm(alg);
+            z.control().setCompAlgorithm(alg);
         } else {
-            z.device().setRecompAlgorithm(prio, alg);
+            z.control().setRecompAlgorithm(prio, alg);
         }
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.sysfs.zram;
 
+import io.jzram.core.ZramControl;
 import io.jzram.core.ZramDevice;
 import io.jzram.sysfs.GenDisk;
 import java.util.Objects;
@@ -8,20 +9,21 @@ import java.util.Objects;
 /**
  * One zram device as the driver holds it: {@code struct zram} with its index in
  * {@code zram_index_idr} and its gendisk. The device itself (slot table, pool, compressors,
- * init_lock, claim) is jzram-core's {@link ZramDevice}; the disk is the block layer's
+ * init_lock, claim) is jzram-core's {@link ZramDevice}, which the driver drives through its
+ * {@link ZramControl}; the disk is the block layer's
  * {@link GenDisk}, whose private data is this object (what {@code dev_to_zram()} returns).
  */
 public final class ZramDisk {
     private final ZramDriver driver;
     private final int id;
-    private final ZramDevice device;
+    private final ZramControl control;
     private volatile GenDisk disk;
     private volatile boolean removed;
 
-    ZramDisk(ZramDriver driver, int id, ZramDevice device) {
+    ZramDisk(ZramDriver driver, int id, ZramControl control) {
         this.driver = Objects.requireNonNull(driver);
         this.id = id;
-        this.device = Objects.requireNonNull(device);
+        this.control = Objects.requireNonNull(control);
     }
 
     /** The driver instance (the load) this device belongs to. */
@@ -36,12 +38,17 @@ public final class ZramDisk {
 
     /** zramN. */
     public String name() {
-        return device.name();
+        return control.device().name();
     }
 
     /** The device (struct zram's state and code in jzram-core). */
     public ZramDevice device() {
-        return device;
+        return control.device();
+    }
+
+    /** The driver's handle on the device: lifecycle, claim, configuring stores, fix toggle, hooks. */
+    public ZramControl control() {
+        return control;
     }
 
     /** The gendisk (null only while zram_add builds it). */

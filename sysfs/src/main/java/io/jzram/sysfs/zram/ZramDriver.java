@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.sysfs.zram;
 
+import io.jzram.core.ZramControl;
 import io.jzram.core.ZramDevice;
 import io.jzram.core.ZramHook;
 import io.jzram.core.ZramHost;
@@ -376,12 +377,13 @@ public final class ZramDriver implements ModuleLoader.ModuleCode {
             id++;
         }
         String name = "zram" + id;
-        ZramDevice dev = ZramDevice.create(host, name);
-        dev.setResetVariant(fixes.resetVariant());
+        ZramControl ctl = host.create(name);
+        ctl.setResetVariant(fixes.resetVariant());
         for (Map.Entry<ZramHook, Consumer<ZramDevice>> h : module.deviceHooks().entrySet()) {
-            dev.setHook(h.getKey(), h.getValue());
+            ctl.setHook(h.getKey(), h.getValue());
         }
-        ZramDisk z = new ZramDisk(this, id, dev);
+        ZramDevice dev = ctl.device();
+        ZramDisk z = new ZramDisk(this, id, ctl);
         idr.put(id, z);
         try {
             GenDisk disk = machine.blockLayer().allocDisk(name, major, id, dev, QueueLimits.zram(), self, z);
@@ -402,7 +404,7 @@ public final class ZramDriver implements ModuleLoader.ModuleCode {
      * 5.16 fixes reset once more.
      */
     private void zramRemove(ZramDisk z) {
-        ZramDevice d = z.device();
+        ZramControl d = z.control();
         boolean claimed;
         if (fixes.removeWaitsForReset()) {
             claimed = d.claimForRemoval();
@@ -426,7 +428,7 @@ public final class ZramDriver implements ModuleLoader.ModuleCode {
         }
         z.markRemoved();
         removedCount.incrementAndGet();
-        if (!d.memory().equals(NOTHING) || d.isInitialised()) {
+        if (!d.device().memory().equals(NOTHING) || d.device().isInitialised()) {
             removedHolding.add(z);
         }
         hook(ZramDriverHook.REMOVE_DONE, z);

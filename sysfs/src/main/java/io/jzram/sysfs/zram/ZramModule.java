@@ -133,7 +133,7 @@ public final class ZramModule {
 
     /**
      * Installs (or with null removes) a jzram-core hook on every device the driver adds from now on
-     * (devices that exist get it through {@code driver.device(id).device().setHook}).
+     * (devices that exist get it through {@code driver.device(id).control().setHook}).
      */
     public void setDeviceHook(ZramHook point, Consumer<ZramDevice> hook) {
         if (hook == null) {
@@ -144,7 +144,7 @@ public final class ZramModule {
         ZramDriver d = current;
         if (d != null) {
             for (ZramDisk z : d.devices()) {
-                z.device().setHook(point, hook);
+                z.control().setHook(point, hook);
             }
         }
     }

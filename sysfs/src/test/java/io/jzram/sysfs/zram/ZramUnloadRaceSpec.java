@@ -16,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jzram.core.Zcomp;
+import io.jzram.core.ZramControl;
 import io.jzram.core.ZramDevice;
 import io.jzram.core.ZramHook;
 import io.jzram.core.ZramMemory;
@@ -150,7 +151,7 @@ abstract class ZramUnloadRaceSpec {
                     ZramMemory held = d.memoryHeld();
                     assertThat(held.streamBytes()).as("the leaked compressor's streams").isEqualTo(d.host().streamBytes()).isPositive();
                     assertThat(held.tableHeapBytes()).as("the leaked device's slot table").isPositive();
-                    ZramDevice leaked = d.removedDevicesHoldingMemory().get(0).device();
+                    ZramControl leaked = d.removedDevicesHoldingMemory().get(0).control();
                     Zcomp comp = leaked.compressor(ZramDevice.PRIMARY_COMP);
                     assertThat(comp.isDestroyed()).isFalse();
                     int streams = comp.liveStreams();
