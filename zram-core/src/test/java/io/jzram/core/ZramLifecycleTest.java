@@ -61,7 +61,7 @@ class ZramLifecycleTest {
             expect(Errno.E2BIG, () -> d.setCompAlgorithm("x".repeat(127) + "\n")); // strlen counts the newline
             expect(Errno.EINVAL, () -> d.setCompAlgorithm("x".repeat(126) + "\n"));
             expect(Errno.EINVAL, () -> d.setCompAlgorithm("bogus"));
-            expect(Errno.EINVAL, () -> d.setCompAlgorithm("lzo-rle"));
+            expect(Errno.EINVAL, () -> d.setCompAlgorithm("842"));
             expect(Errno.EINVAL, () -> d.setCompAlgorithm(""));
             d.setCompAlgorithm("zstd\n");
             assertThat(d.compAlgorithm()).isEqualTo("zstd");
