@@ -10,7 +10,6 @@ import io.jzram.core.backend.ZcompConfig;
 import io.jzram.core.backend.ZcompContext;
 import io.jzram.core.backend.ZcompParams;
 import io.jzram.core.zsmalloc.ZsPool;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -43,7 +42,7 @@ class CorpusLzoParityTest {
         Path corpus = CorpusLz4ParityTest.findCorpus();
         assumeThat(corpus).as("shared corpus not found above " + Path.of("").toAbsolutePath()
                 + " (set -Djzram.corpus=PATH); skipping the lzo corpus parity check").isNotNull();
-        assumeThat(xz()).as("the xz tool is needed to unpack the corpus; skipping").isTrue();
+        assumeThat(CorpusLz4ParityTest.xzAvailable()).as("the xz tool is needed to unpack the corpus; skipping").isTrue();
 
         ZcompBackend backend = algorithm.equals("lzo-rle") ? LzoBackend.lzoRle() : LzoBackend.lzo();
         int hugeClass;
@@ -90,18 +89,5 @@ class CorpusLzoParityTest {
         assertThat(same).isEqualTo(13);
         assertThat(huge).as("huge_pages").isEqualTo(kernelHugePages);
         assertThat(stored).as("compr_data_size").isEqualTo(kernelComprDataSize);
-    }
-
-    private static boolean xz() {
-        try {
-            Process p = new ProcessBuilder("xz", "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 }

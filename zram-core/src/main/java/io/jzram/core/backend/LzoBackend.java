@@ -46,29 +46,14 @@ public final class LzoBackend implements ZcompBackend {
 
     @Override
     public ZcompConfig setup(ZcompParams params) {
-        return new Config(params.hasLevel() ? params : params.withLevel(0));
+        return new Config(this, params.hasLevel() ? params : params.withLevel(0));
     }
 
-    private final class Config implements ZcompConfig {
-        private final ZcompParams params;
-
-        Config(ZcompParams params) {
-            this.params = params;
-        }
-
-        @Override
-        public ZcompBackend backend() {
-            return LzoBackend.this;
-        }
-
-        @Override
-        public ZcompParams params() {
-            return params;
-        }
-
+    /** Nothing is shared between streams: the config only creates them. */
+    private record Config(LzoBackend backend, ZcompParams params) implements ZcompConfig {
         @Override
         public ZcompContext createContext() {
-            return new LzoContext(name(), rle);
+            return new LzoContext(backend.name(), backend.rle);
         }
 
         @Override
@@ -97,16 +82,8 @@ public final class LzoBackend implements ZcompBackend {
             ensureOpen();
             Buffers.checkRange(src, srcOffset, PAGE_SIZE, "source");
             Buffers.checkRange(dst, dstOffset, dstCapacity, "destination");
-            byte[] in;
-            int inOff;
-            if (src.hasArray()) {
-                in = src.array();
-                inOff = src.arrayOffset() + srcOffset;
-            } else {
-                src.get(srcOffset, page, 0, PAGE_SIZE);
-                in = page;
-                inOff = 0;
-            }
+            byte[] in = bytes(src, srcOffset, PAGE_SIZE, page);
+            int inOff = offset(src, srcOffset);
             int n;
             if (dst.hasArray()) {
                 n = compressor.compress(in, inOff, PAGE_SIZE, dst.array(), dst.arrayOffset() + dstOffset, dstCapacity);
@@ -129,19 +106,11 @@ public final class LzoBackend implements ZcompBackend {
             ensureOpen();
             Buffers.checkRange(src, srcOffset, srcLength, "source");
             Buffers.checkRange(dst, dstOffset, PAGE_SIZE, "destination");
-            byte[] in;
-            int inOff;
-            if (src.hasArray()) {
-                in = src.array();
-                inOff = src.arrayOffset() + srcOffset;
-            } else {
-                if (srcLength > packed.length) {
-                    throw Buffers.decompressFailed(name, srcLength + " bytes of input for one page", null);
-                }
-                src.get(srcOffset, packed, 0, srcLength);
-                in = packed;
-                inOff = 0;
+            if (!src.hasArray() && srcLength > packed.length) {
+                throw Buffers.decompressFailed(name, srcLength + " bytes of input for one page", null);
             }
+            byte[] in = bytes(src, srcOffset, srcLength, packed);
+            int inOff = offset(src, srcOffset);
             int n;
             if (dst.hasArray()) {
                 n = decompressor.decompress(in, inOff, srcLength, dst.array(), dst.arrayOffset() + dstOffset, PAGE_SIZE);
@@ -154,6 +123,20 @@ public final class LzoBackend implements ZcompBackend {
             if (n != PAGE_SIZE) {
                 throw Buffers.decompressFailed(name, n < 0 ? LzoStatus.name(n) : "got " + n + " bytes, not a page", null);
             }
+        }
+
+        /** The array the codec reads: the buffer's own, or the scratch with the bytes copied in. */
+        private static byte[] bytes(ByteBuffer b, int offset, int length, byte[] scratch) {
+            if (b.hasArray()) {
+                return b.array();
+            }
+            b.get(offset, scratch, 0, length);
+            return scratch;
+        }
+
+        /** Where {@link #bytes} put the range. */
+        private static int offset(ByteBuffer b, int offset) {
+            return b.hasArray() ? b.arrayOffset() + offset : 0;
         }
 
         @Override

@@ -270,40 +270,33 @@ public final class Lzo1xCompressor {
                 }
                 out[op++] = (byte) (((mLen - 1) << 5) | ((mOff & 7) << 2));
                 out[op++] = (byte) (mOff >>> 3);
-            } else if (mOff <= M3_MAX_OFFSET) {
-                mOff -= 1;
-                if (opEnd - op < 1) {
-                    return LZO_E_OUTPUT_OVERRUN;
-                }
-                if (mLen <= M3_MAX_LEN) {
-                    out[op++] = (byte) (M3_MARKER | (mLen - 2));
-                } else {
-                    out[op++] = M3_MARKER;
-                    op = lengthExtension(out, op, opEnd, mLen - M3_MAX_LEN);
-                    if (op < 0) {
-                        return op;
-                    }
-                }
-                if (opEnd - op < 2) {
-                    return LZO_E_OUTPUT_OVERRUN;
-                }
-                out[op++] = (byte) (mOff << 2);
-                out[op++] = (byte) (mOff >>> 6);
             } else {
-                mOff -= 0x4000;
-                if (opEnd - op < 1) {
-                    return LZO_E_OUTPUT_OVERRUN;
-                }
-                if (mLen <= M4_MAX_LEN) {
-                    out[op++] = (byte) (M4_MARKER | ((mOff >>> 11) & 8) | (mLen - 2));
+                // M3 (distance up to 16 KiB) or M4: a marker with the length, or 0 and the length
+                // in 255-steps, then the distance in 14 bits (M4: 16 KiB less, its top bit in H)
+                int marker;
+                int maxLen;
+                if (mOff <= M3_MAX_OFFSET) {
+                    mOff -= 1;
+                    marker = M3_MARKER;
+                    maxLen = M3_MAX_LEN;
                 } else {
+                    mOff -= 0x4000;
+                    marker = M4_MARKER | ((mOff >>> 11) & 8);
+                    maxLen = M4_MAX_LEN;
                     if (rle && (mOff & 0x403f) == 0x403f && mLen >= 261 && mLen <= 264) {
                         // its length byte and distance would read as a zero run's 0xfc 0xff
                         ip -= mLen - 260;
                         mLen = 260;
                     }
-                    out[op++] = (byte) (M4_MARKER | ((mOff >>> 11) & 8));
-                    op = lengthExtension(out, op, opEnd, mLen - M4_MAX_LEN);
+                }
+                if (opEnd - op < 1) {
+                    return LZO_E_OUTPUT_OVERRUN;
+                }
+                if (mLen <= maxLen) {
+                    out[op++] = (byte) (marker | (mLen - 2));
+                } else {
+                    out[op++] = (byte) marker;
+                    op = lengthExtension(out, op, opEnd, mLen - maxLen);
                     if (op < 0) {
                         return op;
                     }

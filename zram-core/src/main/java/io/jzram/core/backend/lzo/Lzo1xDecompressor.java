@@ -206,18 +206,12 @@ public final class Lzo1xDecompressor {
             if (state == 0) {
                 // 0000LLLL: a literal run of LLLL + 3, or with LLLL = 0 a long one
                 if (t == 0) {
-                    int zeros = 0;
-                    while (in[ip] == 0) {
-                        ip++;
-                        zeros++;
-                        if (ip >= ipEnd) {
-                            return LZO_E_INPUT_OVERRUN;
-                        }
+                    int x = lengthExtension(in, ip, ipEnd);
+                    if (x < 0) {
+                        return x;
                     }
-                    if (zeros > MAX_255_COUNT) {
-                        return LZO_E_ERROR;
-                    }
-                    t = zeros * 255 + 15 + (in[ip++] & 0xff);
+                    ip = this.ip;
+                    t = 15 + x;
                 }
                 t += 3;
                 if (opEnd - op < t) {
@@ -251,18 +245,12 @@ public final class Lzo1xDecompressor {
             // M3 001LLLLL [zeros, n] DDDDDDSS DDDDDDDD: from 1..16384 back
             t = (t & 31) + 2;
             if (t == 2) {
-                int zeros = 0;
-                while (in[ip] == 0) {
-                    ip++;
-                    zeros++;
-                    if (ip >= ipEnd) {
-                        return LZO_E_INPUT_OVERRUN;
-                    }
+                int x = lengthExtension(in, ip, ipEnd);
+                if (x < 0) {
+                    return x;
                 }
-                if (zeros > MAX_255_COUNT) {
-                    return LZO_E_ERROR;
-                }
-                t += zeros * 255 + 31 + (in[ip++] & 0xff);
+                ip = this.ip;
+                t += 31 + x;
             }
             if (ipEnd - ip < 2) {
                 return LZO_E_INPUT_OVERRUN;
@@ -301,18 +289,12 @@ public final class Lzo1xDecompressor {
             mPos = op - ((t & 8) << 11);
             t = (t & 7) + 2;
             if (t == 2) {
-                int zeros = 0;
-                while (in[ip] == 0) {
-                    ip++;
-                    zeros++;
-                    if (ip >= ipEnd) {
-                        return LZO_E_INPUT_OVERRUN;
-                    }
+                int x = lengthExtension(in, ip, ipEnd);
+                if (x < 0) {
+                    return x;
                 }
-                if (zeros > MAX_255_COUNT) {
-                    return LZO_E_ERROR;
-                }
-                t += zeros * 255 + 7 + (in[ip++] & 0xff);
+                ip = this.ip;
+                t += 7 + x;
                 if (ipEnd - ip < 2) {
                     return LZO_E_INPUT_OVERRUN;
                 }
@@ -351,6 +333,28 @@ public final class Lzo1xDecompressor {
             copyMatch(out, mPos, op, t);
         }
         return trailingLiterals(in, ip, ipEnd, out, op + t, opEnd, next);
+    }
+
+    /**
+     * The extra length of an instruction whose length field is 0: a zero byte per 255, then the
+     * rest (the kernel checks the count of zeros against MAX_255_COUNT: no overflow).
+     *
+     * @return {@code 255 * zeros + last}, with {@link #ip} after the last byte; or an error
+     */
+    private int lengthExtension(byte[] in, int ip, int ipEnd) {
+        int zeros = 0;
+        while (in[ip] == 0) {
+            ip++;
+            zeros++;
+            if (ip >= ipEnd) {
+                return LZO_E_INPUT_OVERRUN;
+            }
+        }
+        if (zeros > MAX_255_COUNT) {
+            return LZO_E_ERROR;
+        }
+        this.ip = ip + 1;
+        return zeros * 255 + (in[ip] & 0xff);
     }
 
     /** The 0..3 literals after a match (the kernel's match_next); they set the state. */
