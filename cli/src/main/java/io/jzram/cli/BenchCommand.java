@@ -24,7 +24,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, paramLabel = "FILE", description = "a file of raw 4 KiB pages (a trailing partial page is ignored)")
     Path input;
 
-    @Option(names = "--algorithm", description = "lz4, lz4hc, zstd or deflate (default: ${DEFAULT-VALUE})", defaultValue = "lz4")
+    @Option(names = "--algorithm", description = "lzo-rle, lzo, lz4, lz4hc, zstd or deflate (default: ${DEFAULT-VALUE})", defaultValue = "lz4")
     String algorithm;
 
     @Option(names = "--threads", description = "writer/reader threads (default: ${DEFAULT-VALUE})", defaultValue = "1")

@@ -13,14 +13,18 @@ import java.nio.ByteBuffer;
  * pure-Java port of the kernel's LZO1X-1 compressor and LZO1X decompressor in
  * {@link io.jzram.core.backend.lzo}: {@code lzo1x_1_compress} / {@code lzorle1x_1_compress} and
  * {@code lzo1x_decompress_safe}, which decodes both bitstream versions whichever backend calls it.
- * Their output is the kernel's, byte for byte, so a page's compressed size is the kernel's.
+ * The compressor makes the kernel's decisions step for step, so a page compresses to the kernel's
+ * length (checked page by page against the running kernel by KernelLzoParityTest, and on the
+ * shared corpus by CorpusLzoParityTest) and, as far as the format lets one see, to its bytes.
  *
  * <p>Parameters: the kernel's lzo backends have none ({@code setup_params} accepts anything and
  * uses nothing), so a level and a dictionary are accepted and ignored, as there; an unset level
- * reads 0 in {@link ZcompConfig#params()} (LZO1X-1 has that one level). Each context owns its dictionary table ({@code LZO1X_MEM_COMPRESS}) and a page of
- * scratch for each direction: the codec works on byte arrays, so heap buffers are used in place
- * and direct (or read-only) ones are copied through the scratch, which costs one memcpy of a page
- * or less per call. Nothing is allocated per call.
+ * reads 0 in {@link ZcompConfig#params()} (LZO1X-1 has that one level).
+ *
+ * <p>Each context owns its dictionary table ({@code LZO1X_MEM_COMPRESS}) and a page of scratch
+ * for each direction: the codec works on byte arrays, so heap buffers are used in place and direct
+ * (or read-only) ones are copied through the scratch, one memcpy of a page or less per call.
+ * Nothing is allocated per call.
  */
 public final class LzoBackend implements ZcompBackend {
     private final boolean rle;

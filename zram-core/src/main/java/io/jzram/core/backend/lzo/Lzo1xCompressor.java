@@ -27,14 +27,16 @@ import java.util.Objects;
 /**
  * The kernel's LZO1X-1 compressor (lib/lzo/lzo1x_compress.c: {@code lzogeneric1x_1_compress} and
  * {@code lzo1x_1_do_compress}) for plain LZO1X ({@code lzo1x_1_compress}) and for lzo-rle
- * ({@code lzorle1x_1_compress}), producing the kernel's bytes for every input, as x86-64 and arm64
- * build it (the 64-bit match-length and zero-run scans, whose results equal the byte-wise ones).
+ * ({@code lzorle1x_1_compress}), made to produce the kernel's bytes for every input, as x86-64 and
+ * arm64 build it (the 64-bit match-length and zero-run scans, whose results equal the byte-wise
+ * ones).
  *
  * <p>The algorithm, for whoever has to follow it:
  * <ul>
  *   <li>The input is compressed in chunks of at most 48 KiB (the M4 reach plus one) with a fresh,
  *       zeroed dictionary each; literals not yet written when a chunk ends carry over into the
- *       next one. Inputs of up to 20 bytes, and the last 20 bytes, are only ever literals.</li>
+ *       next one. Inputs of up to 20 bytes are only literals, and no match starts in the last 20
+ *       bytes of a chunk.</li>
  *   <li>The dictionary maps the multiplicative hash of the 4 bytes at a position (13 bits of
  *       {@code dv * 0x1824429d}) to that position, relative to the chunk's start. A position is
  *       looked up, then replaced by the current one; a candidate is a match only if its 4 bytes
