@@ -56,7 +56,7 @@ class EmbeddingApiJavadocTest {
                 sources.add(root.resolve(s));
             }
             Iterable<? extends JavaFileObject> units = files.getJavaFileObjectsFromPaths(sources);
-            List<String> options = List.of("-Xdoclint:all", "-quiet", "-d", out.toString(),
+            List<String> options = List.of("-Xdoclint:all", "-Xmaxwarns", "100000", "-Xmaxerrs", "100000", "-quiet", "-d", out.toString(),
                     "-sourcepath", root.resolve("core/src/main/java") + ":" + root.resolve("kernel/src/main/java") + ":"
                             + root.resolve("hotplug/src/main/java"),
                     "-classpath", System.getProperty("java.class.path"));

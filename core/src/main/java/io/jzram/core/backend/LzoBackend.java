@@ -50,19 +50,8 @@ public final class LzoBackend implements ZcompBackend {
 
     @Override
     public ZcompConfig setup(ZcompParams params) {
-        return new Config(this, params.hasLevel() ? params : params.withLevel(0));
-    }
-
-    /** Nothing is shared between streams: the config only creates them. */
-    private record Config(LzoBackend backend, ZcompParams params) implements ZcompConfig {
-        @Override
-        public ZcompContext createContext() {
-            return new LzoContext(backend.name(), backend.rle);
-        }
-
-        @Override
-        public void close() {
-        }
+        // nothing is shared between streams: the config only creates them
+        return new ParamsConfig(this, params.hasLevel() ? params : params.withLevel(0), p -> new LzoContext(name(), rle));
     }
 
     /** One stream's lzo state: the compressor's dictionary and the copy scratch. */
