@@ -48,17 +48,21 @@ public enum Errno {
     ELOOP(40, "Too many levels of symbolic links"),
     ENODATA(61, "No data available"),
     ETIME(62, "Timer expired"),
+    EPROTO(71, "Protocol error"),
     EBADMSG(74, "Bad message"),
     EOVERFLOW(75, "Value too large for defined data type"),
     EILSEQ(84, "Invalid or incomplete multibyte or wide character"),
     EOPNOTSUPP(95, "Operation not supported"),
     EADDRINUSE(98, "Address already in use"),
+    ECONNABORTED(103, "Software caused connection abort"),
     ECONNRESET(104, "Connection reset by peer"),
+    ENOTCONN(107, "Transport endpoint is not connected"),
     ESHUTDOWN(108, "Cannot send after transport endpoint shutdown"),
     ETIMEDOUT(110, "Connection timed out"),
     ECONNREFUSED(111, "Connection refused"),
     EALREADY(114, "Operation already in progress"),
     EINPROGRESS(115, "Operation now in progress"),
+    ESTALE(116, "Stale file handle"),
     ECANCELED(125, "Operation canceled");
 
     /** The module loader answers a busy module with this one: the same value as {@link #EAGAIN}. */
@@ -87,6 +91,22 @@ public enum Errno {
     /** strerror(3) text, e.g. "Device or resource busy". */
     public String text() {
         return text;
+    }
+
+    /** The errno for a Linux number (either sign), or empty for numbers not listed here. */
+    public static java.util.Optional<Errno> find(int number) {
+        int n = Math.abs(number);
+        for (Errno e : values()) {
+            if (e.number == n) {
+                return java.util.Optional.of(e);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** "EBUSY (Device or resource busy)", or "errno 123" for a number not listed here. */
+    public static String describe(int number) {
+        return find(number).map(e -> e.name() + " (" + e.text + ")").orElse("errno " + number);
     }
 
     /** The errno for a Linux number (either sign); IllegalArgumentException for numbers not listed here. */
