@@ -63,6 +63,11 @@ public record MachineVerdict(Map<SplatKind, Long> splats, long hungTaskReports, 
                 breaker == null ? 0 : breaker.interrupted(), leaks, bugs);
     }
 
+    /** Native memory this process holds now ({@link ZramMemory#processNativeBytes()}): take it before the machine boots. */
+    public static long nativeBytes() {
+        return ZramMemory.processNativeBytes();
+    }
+
     /** What the loads in {@code drivers} still hold after the final unload. */
     public static StormReport.Leaks leaks(Collection<ZramDriver> drivers, long nativeBefore, String finalUnload) {
         long tracked = 0;

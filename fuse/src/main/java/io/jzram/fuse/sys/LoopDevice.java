@@ -228,6 +228,19 @@ public final class LoopDevice implements AutoCloseable {
         }
     }
 
+    /**
+     * Detaches /dev/loopN that another process attached (LOOP_CLR_FD; with other openers the kernel
+     * turns it into autoclear) and waits up to 5 s for it to be free; true if it is.
+     */
+    public static boolean clear(int number) {
+        int fd = Native.libc().open("/dev/loop" + number, O_RDONLY | O_CLOEXEC, 0);
+        if (fd >= 0) {
+            Native.libc().ioctl(fd, LOOP_CLR_FD, 0);
+            Native.closeQuietly(fd);
+        }
+        return awaitDetached(number, Duration.ofSeconds(5));
+    }
+
     /** The backing file the kernel reports for /dev/loopN, if it is attached. */
     public static Optional<String> backingFileOf(int number) {
         return backingFileOf(SYS, number);

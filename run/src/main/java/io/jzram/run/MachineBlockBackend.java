@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-only
+package io.jzram.run;
+
+import io.jzram.fuse.BlockBackend;
+import io.jzram.fuse.FsException;
+import io.jzram.kernel.Errno;
+import io.jzram.kernel.ErrnoException;
+import io.jzram.kernel.ErrnoIOException;
+import io.jzram.kernel.block.BlockDevice;
+import io.jzram.sysfs.Machine;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The data path of one emulated disk (/dev/zramN of the machine) as the backing file of the loop
+ * device that stands for it: reads, writes, discards (the loop driver's REQ_OP_DISCARD and
+ * WRITE_ZEROES become fallocate on its file, then {@link #discard}) and flushes reach the disk's
+ * block device as the block layer serves it ({@link Machine#blockDevice}: accounted in its stat,
+ * EIO once the disk is deleted). The disk is looked up by name at each call, so a disk removed and
+ * added again under the same name is served again; the size is the disk's capacity (0 while a zram
+ * device has no disksize). Errors are the block layer's errnos.
+ *
+ * <p>This is not an open of the emulated disk: the loop device holds its backing file open for its
+ * whole life, which must not keep the emulated device busy. Threading: concurrent calls go
+ * straight to the block device, which synchronises.
+ */
+final class MachineBlockBackend implements BlockBackend {
+    private final Machine machine;
+    private final String node;
+
+    MachineBlockBackend(Machine machine, String name) {
+        this.machine = machine;
+        this.node = "/dev/" + name;
+    }
+
+    private BlockDevice bdev() {
+        try {
+            return machine.blockDevice(node);
+        } catch (ErrnoException e) {
+            throw new FsException(e.errno() == Errno.ENOENT ? Errno.ENXIO : e.errno());
+        }
+    }
+
+    private static FsException fs(IOException e) {
+        return new FsException(e instanceof ErrnoIOException x ? x.errno() : Errno.EIO, e.getMessage());
+    }
+
+    @Override
+    public long size() {
+        try {
+            return machine.blockDevice(node).capacity();
+        } catch (ErrnoException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) {
+        try {
+            bdev().read(offset, dst);
+        } catch (IOException e) {
+            throw fs(e);
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) {
+        try {
+            bdev().write(offset, src);
+        } catch (IOException e) {
+            throw fs(e);
+        }
+    }
+
+    @Override
+    public void discard(long offset, long length) {
+        try {
+            bdev().discard(offset, length);
+        } catch (IOException e) {
+            throw fs(e);
+        }
+    }
+
+    @Override
+    public void flush() {
+        try {
+            bdev().flush();
+        } catch (IOException e) {
+            throw fs(e);
+        }
+    }
+}
