@@ -65,7 +65,12 @@ public final class JzramRun {
         List<String> args = new ArrayList<>(List.of(scratch.toString(), ledger.file().toString()));
         args.addAll(options.toArgs());
         PrivateMountNamespace ns = PrivateMountNamespace.create();
-        Process inner = ns.processBuilder(PrivateMountNamespace.javaCommand(InnerMain.class.getName(), args)).start();
+        List<String> java = new ArrayList<>(PrivateMountNamespace.javaCommand(InnerMain.class.getName(), args));
+        // The JVM's own threads must never read the FUSE files this JVM serves: the VM thread reading
+        // /sys/fs/cgroup (container support, under the FUSE /sys) at a safepoint would wait for FUSE
+        // workers that wait for the safepoint.
+        java.add(1, "-XX:-UseContainerSupport");
+        Process inner = ns.processBuilder(java).start();
         Thread hook = new Thread(() -> {
             inner.destroyForcibly();
             cleanUp(inner, scratch, ledger);
