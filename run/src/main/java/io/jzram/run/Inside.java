@@ -76,6 +76,7 @@ final class Inside {
     private final List<ZramDriver> drivers = new CopyOnWriteArrayList<>();
     private Machine machine;
     private ZramDevices devices;
+    private HostView host;
 
     Inside(RunOptions o, Path scratch, Ledger ledger, PrintStream err) {
         this.o = o;
@@ -146,6 +147,7 @@ final class Inside {
 
     private void setUp(String ns) throws IOException {
         HostView host = HostView.open();
+        this.host = host;
         undo.push(host);
         Mounts.mountTmpfs(scratch, "mode=755,size=1m");
         undo.push(() -> Mounts.detach(scratch));
@@ -312,26 +314,20 @@ final class Inside {
         if (!killed.isEmpty()) {
             warn("killed what the command left running: pids " + killed);
         }
-        if (devices != null) {
-            for (Map.Entry<String, Integer> e : devices.loops().entrySet()) {
-                Path node = Path.of("/dev", e.getKey());
-                if (UsageProbe.swap(io.jzram.fuse.sys.DeviceNodes.makedev(io.jzram.fuse.sys.LoopDevice.LOOP_MAJOR, e.getValue()))
-                        .isPresent()) {
-                    if (Native.libc().swapoff(node.toString()) != 0) {
-                        warn("swapoff " + node + " failed: " + io.jzram.kernel.Errno.describe(Native.errno()));
-                    } else {
-                        warn("swapoff " + node + " (the command left it swapped on)");
-                    }
-                }
-                String mm = io.jzram.fuse.sys.LoopDevice.LOOP_MAJOR + ":" + e.getValue();
-                List<MountEntry> on = Mounts.table().stream().filter(m -> m.device().equals(mm)).toList();
-                for (int i = on.size() - 1; i >= 0; i--) {
-                    try {
-                        Mounts.detach(on.get(i).mountPoint());
-                        warn("unmounted " + on.get(i).mountPoint() + " (" + node + ", left mounted by the command)");
-                    } catch (IOException x) {
-                        warn("unmounting " + on.get(i).mountPoint() + " failed: " + x.getMessage());
-                    }
+        // swap is global: every loop device this run attached is swapped off (EINVAL where none is)
+        for (String l : ledger.read("loop")) {
+            Path node = host == null ? Path.of("/dev/loop" + l) : host.dev().resolve("loop" + l);
+            if (UsageProbe.swapoff(node) == 0) {
+                warn("swapoff /dev/loop" + l + " (swapped on by the command and left so)");
+            }
+            String mm = io.jzram.fuse.sys.LoopDevice.LOOP_MAJOR + ":" + l;
+            List<MountEntry> on = Mounts.table().stream().filter(m -> m.device().equals(mm)).toList();
+            for (int i = on.size() - 1; i >= 0; i--) {
+                try {
+                    Mounts.detach(on.get(i).mountPoint());
+                    warn("unmounted " + on.get(i).mountPoint() + " (left mounted by the command)");
+                } catch (IOException x) {
+                    warn("unmounting " + on.get(i).mountPoint() + " failed: " + x.getMessage());
                 }
             }
         }

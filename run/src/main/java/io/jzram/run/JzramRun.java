@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.run;
 
-import io.jzram.fuse.sys.DeviceNodes;
 import io.jzram.fuse.sys.LoopDevice;
-import io.jzram.fuse.sys.Native;
 import io.jzram.fuse.sys.PrivateMountNamespace;
 import io.jzram.kernel.Errno;
 import java.io.IOException;
@@ -47,8 +45,17 @@ public final class JzramRun {
         err.flush();
     }
 
-    /** Runs the command; returns the exit status {@code jzram run} exits with. */
+    /** Runs the command with this process's terminal; returns the exit status {@code jzram run} exits with. */
     public int run() throws IOException, InterruptedException {
+        return run(ProcessBuilder.Redirect.INHERIT, ProcessBuilder.Redirect.INHERIT, ProcessBuilder.Redirect.INHERIT);
+    }
+
+    /**
+     * Runs the command with its standard input, output and error (and the inner process's: its
+     * warnings and the verdict go to {@code err}) redirected so; returns the exit status.
+     */
+    public int run(ProcessBuilder.Redirect in, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err)
+            throws IOException, InterruptedException {
         try {
             options.validate();
         } catch (IllegalArgumentException e) {
@@ -70,7 +77,7 @@ public final class JzramRun {
         // /sys/fs/cgroup (container support, under the FUSE /sys) at a safepoint would wait for FUSE
         // workers that wait for the safepoint.
         java.add(1, "-XX:-UseContainerSupport");
-        Process inner = ns.processBuilder(java).start();
+        Process inner = ns.processBuilder(java).redirectInput(in).redirectOutput(out).redirectError(err).start();
         Thread hook = new Thread(() -> {
             inner.destroyForcibly();
             cleanUp(inner, scratch, ledger);
@@ -108,12 +115,11 @@ public final class JzramRun {
         for (String l : ledger.read("loop")) {
             int n = Integer.parseInt(l);
             Path node = Path.of("/dev/loop" + n);
-            if (UsageProbe.swap(DeviceNodes.makedev(LoopDevice.LOOP_MAJOR, n)).isPresent()) {
-                if (Native.libc().swapoff(node.toString()) == 0) {
-                    warn("swapoff " + node + " (swap on a device of the run, left by a process that was killed)");
-                } else {
-                    warn("swapoff " + node + " failed: " + Errno.describe(Native.errno()));
-                }
+            int errno = UsageProbe.swapoff(node); // swap is global: EINVAL where nothing is swapped on
+            if (errno == 0) {
+                warn("swapoff " + node + " (swap on a device of the run, left by a process that was killed)");
+            } else if (errno != Errno.EINVAL.number() && errno != Errno.ENOENT.number()) {
+                warn("swapoff " + node + " failed: " + Errno.describe(errno));
             }
             Optional<String> backing = LoopDevice.backingFileOf(n);
             if (backing.isPresent() && backing.get().startsWith(scratch.toString())

@@ -10,6 +10,7 @@ import io.jzram.fuse.OpenFile;
 import io.jzram.fuse.OpenFlags;
 import io.jzram.kernel.Errno;
 import io.jzram.kernel.ErrnoException;
+import io.jzram.kernel.module.KernelOops;
 import io.jzram.kernel.module.Module;
 import io.jzram.sysfs.FileStat;
 import io.jzram.sysfs.Machine;
@@ -31,7 +32,8 @@ import java.util.function.Supplier;
  * an open {@link Machine#open} (so KERNFS_ROOT_EXTRA_OPEN_PERM_CHECK answers EACCES for a
  * write-open of a read-only attribute, and a file removed under an open one answers as kernfs),
  * a read one {@link MachineFile#read} at the caller's offset (the seq_file show), and a write one
- * store of exactly the bytes of that write(2). Errors are the machine's errnos, passed through.
+ * store of exactly the bytes of that write(2). Errors are the machine's errnos, passed through; an
+ * oops (a call into an unloaded module) kills the calling process, as the kernel kills the task.
  *
  * <p>Besides the machine's tree it shows what a real /sys has and the emulated sysfs does not
  * (yet): {@code /sys/module/NAME} for each loaded module (initstate, refcnt, holders/: what kmod
@@ -75,6 +77,18 @@ final class SysfsFileSystem implements FuseFileSystem {
 
     private static FsException fs(ErrnoException e) {
         return new FsException(e.errno().number(), e.getMessage());
+    }
+
+    /**
+     * An oops in process context kills the task that made the system call (make_task_dead), as
+     * {@code jzram sh} answers "Killed": the calling process gets SIGKILL; the request is answered
+     * EIO (nobody reads it).
+     */
+    private static FsException oops(Caller caller, KernelOops e) {
+        if (caller.pid() > 0) {
+            ProcessHandle.of(caller.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        return new FsException(Errno.EIO, e.getMessage());
     }
 
     // ---------------------------------------------------------------- what the machine's tree lacks
@@ -289,6 +303,8 @@ final class SysfsFileSystem implements FuseFileSystem {
             return new Attribute(p, machine.open(p, f.toArray(new OpenFlag[0])));
         } catch (ErrnoException e) {
             throw fs(e);
+        } catch (KernelOops e) {
+            throw oops(caller, e);
         }
     }
 
@@ -328,6 +344,8 @@ final class SysfsFileSystem implements FuseFileSystem {
                 }
             } catch (ErrnoException e) {
                 throw fs(e);
+            } catch (KernelOops e) {
+                throw oops(caller, e);
             } finally {
                 hooks.after(path, false);
             }
@@ -351,6 +369,8 @@ final class SysfsFileSystem implements FuseFileSystem {
                 }
             } catch (ErrnoException e) {
                 throw fs(e);
+            } catch (KernelOops e) {
+                throw oops(caller, e);
             } finally {
                 try {
                     hold.close();

@@ -74,6 +74,15 @@ final class UsageProbe {
         return Optional.empty();
     }
 
+    /**
+     * swapoff(2) of the swap area on block device {@code node} (any node of it: the kernel finds
+     * the area by the device's inode mapping, whatever node it was swapped on by). Returns 0, or the
+     * errno: EINVAL when nothing is swapped on there.
+     */
+    static int swapoff(Path node) {
+        return Native.libc().swapoff(node.toString()) == 0 ? 0 : Native.errno();
+    }
+
     static Optional<String> mounted(int loop) {
         String dev = io.jzram.fuse.sys.LoopDevice.LOOP_MAJOR + ":" + loop;
         for (MountEntry m : Mounts.table()) {

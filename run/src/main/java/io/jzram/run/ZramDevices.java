@@ -150,6 +150,11 @@ final class ZramDevices implements AutoCloseable {
 
     private void remove(String name) {
         Entry e = entries.remove(name);
+        // The emulated disk is gone (the kernel would not have let it go while swapped on: a fix set
+        // without the fixes does): swap on its real device must not outlive it.
+        if (UsageProbe.swapoff(host.dev().resolve("loop" + e.loop.number())) == 0) {
+            warn.accept("swapoff /dev/" + name + ": its emulated disk went away while it was swapped on");
+        }
         dev.remove(name);
         blockFs.remove(name);
         closer.execute(() -> {
