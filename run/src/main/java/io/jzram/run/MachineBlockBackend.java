@@ -7,6 +7,8 @@ import io.jzram.kernel.Errno;
 import io.jzram.kernel.ErrnoException;
 import io.jzram.kernel.ErrnoIOException;
 import io.jzram.kernel.block.BlockDevice;
+import io.jzram.kernel.module.Module;
+import io.jzram.sysfs.GenDisk;
 import io.jzram.sysfs.Machine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,14 +28,25 @@ import java.nio.ByteBuffer;
  */
 final class MachineBlockBackend implements BlockBackend {
     private final Machine machine;
+    private final String name;
     private final String node;
 
     MachineBlockBackend(Machine machine, String name) {
         this.machine = machine;
+        this.name = name;
         this.node = "/dev/" + name;
     }
 
+    /**
+     * The disk's block device; ENXIO while its driver's module is going away: the kernel's
+     * blkdev_get fails then (try_module_get), so a swapon or mount that starts while rmmod runs
+     * cannot read the device, as it could not open it.
+     */
     private BlockDevice bdev() {
+        Module owner = machine.blockLayer().find(name).map(GenDisk::owner).orElse(null);
+        if (owner != null && !owner.isLive()) {
+            throw new FsException(Errno.ENXIO, node + ": driver " + owner.name() + " is going away");
+        }
         try {
             return machine.blockDevice(node);
         } catch (ErrnoException e) {

@@ -29,9 +29,13 @@ import java.util.stream.Stream;
  * </ol>
  * What it cannot see: a descriptor held by a process outside the namespace without O_EXCL (a host
  * process opening the loop device: it would have to look for it); a use that starts after the probe
- * (the kernel's check and the open are atomic under the disk's lock, this probe and the store are
- * not); and a process inside that opens the device while the exclusive probe holds it gets EBUSY
- * for that instant. Stateless; thread-safe.
+ * and before the operation takes effect (the kernel's check and the open are atomic, this probe
+ * and the store are not: a swapon racing an rmmod can win where the kernel's would fail; once the
+ * module is going, {@link MachineBlockBackend} refuses the device's I/O with ENXIO as blkdev_get
+ * would refuse the open, which shrinks that window to the instant before, and a disk that goes
+ * away while swapped on is swapped off at once by {@link ZramDevices}); and a process inside that
+ * opens the device while the exclusive probe holds it gets EBUSY for that instant. Stateless;
+ * thread-safe.
  */
 final class UsageProbe {
     private static final int O_RDONLY = 0;
