@@ -96,7 +96,7 @@ final class ControlFileSystem implements FuseFileSystem {
                 if (OpenFlags.writable(flags)) {
                     throw new FsException(Errno.EACCES);
                 }
-                return new Text(procModules.get().getBytes(StandardCharsets.UTF_8));
+                return new ContentFile(procModules.get().getBytes(StandardCharsets.UTF_8));
             default:
                 throw new FsException(Errno.EISDIR);
         }
@@ -143,25 +143,6 @@ final class ControlFileSystem implements FuseFileSystem {
             int n = Math.min(dst.remaining(), answer.length - sent);
             dst.put(answer, sent, n);
             sent += n;
-            return n;
-        }
-    }
-
-    /** A file's content as of its open. */
-    private static final class Text implements OpenFile {
-        private final byte[] content;
-
-        Text(byte[] content) {
-            this.content = content;
-        }
-
-        @Override
-        public int read(Caller caller, long offset, ByteBuffer dst) {
-            if (offset >= content.length) {
-                return 0;
-            }
-            int n = (int) Math.min(dst.remaining(), content.length - offset);
-            dst.put(content, (int) offset, n);
             return n;
         }
     }

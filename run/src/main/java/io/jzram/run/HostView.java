@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.run;
 
+import io.jzram.fuse.OpenFlags;
 import io.jzram.fuse.sys.Native;
 import io.jzram.fuse.sys.NativeException;
 import java.nio.file.Path;
@@ -18,8 +19,7 @@ import java.nio.file.Path;
  */
 final class HostView implements AutoCloseable {
     private static final int O_PATH = 010000000;
-    private static final int O_DIRECTORY = 0200000;
-    private static final int O_CLOEXEC = 02000000;
+    private static final int FLAGS = O_PATH | OpenFlags.O_DIRECTORY | OpenFlags.O_CLOEXEC;
 
     private final int devFd;
     private final int sysFd;
@@ -30,10 +30,10 @@ final class HostView implements AutoCloseable {
     }
 
     static HostView open() throws NativeException {
-        int dev = Native.check(Native.libc().open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), "open", "/dev");
+        int dev = Native.check(Native.libc().open("/dev", FLAGS, 0), "open", "/dev");
         int sys;
         try {
-            sys = Native.check(Native.libc().open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), "open", "/sys");
+            sys = Native.check(Native.libc().open("/sys", FLAGS, 0), "open", "/sys");
         } catch (NativeException e) {
             Native.closeQuietly(dev);
             throw e;

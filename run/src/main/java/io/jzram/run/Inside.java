@@ -4,9 +4,9 @@ package io.jzram.run;
 import io.jzram.fuse.BlockFileSystem;
 import io.jzram.fuse.FuseMount;
 import io.jzram.fuse.FuseOptions;
+import io.jzram.fuse.sys.LoopDevice;
 import io.jzram.fuse.sys.MountEntry;
 import io.jzram.fuse.sys.Mounts;
-import io.jzram.fuse.sys.Native;
 import io.jzram.fuse.sys.PrivateMountNamespace;
 import io.jzram.kernel.ErrnoException;
 import io.jzram.kernel.KernelLog;
@@ -320,7 +320,7 @@ final class Inside {
             if (UsageProbe.swapoff(node) == 0) {
                 warn("swapoff /dev/loop" + l + " (swapped on by the command and left so)");
             }
-            String mm = io.jzram.fuse.sys.LoopDevice.LOOP_MAJOR + ":" + l;
+            String mm = LoopDevice.LOOP_MAJOR + ":" + l;
             List<MountEntry> on = Mounts.table().stream().filter(m -> m.device().equals(mm)).toList();
             for (int i = on.size() - 1; i >= 0; i--) {
                 try {

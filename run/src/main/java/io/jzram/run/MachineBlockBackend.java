@@ -54,10 +54,6 @@ final class MachineBlockBackend implements BlockBackend {
         }
     }
 
-    private static FsException fs(IOException e) {
-        return new FsException(e instanceof ErrnoIOException x ? x.errno() : Errno.EIO, e.getMessage());
-    }
-
     @Override
     public long size() {
         try {
@@ -67,39 +63,36 @@ final class MachineBlockBackend implements BlockBackend {
         }
     }
 
+    /** One block-layer call, its I/O error as the errno the reader or writer sees. */
+    private interface Io {
+        void on(BlockDevice b) throws IOException;
+    }
+
+    private void io(Io op) {
+        try {
+            op.on(bdev());
+        } catch (IOException e) {
+            throw new FsException(e instanceof ErrnoIOException x ? x.errno() : Errno.EIO, e.getMessage());
+        }
+    }
+
     @Override
     public void read(long offset, ByteBuffer dst) {
-        try {
-            bdev().read(offset, dst);
-        } catch (IOException e) {
-            throw fs(e);
-        }
+        io(b -> b.read(offset, dst));
     }
 
     @Override
     public void write(long offset, ByteBuffer src) {
-        try {
-            bdev().write(offset, src);
-        } catch (IOException e) {
-            throw fs(e);
-        }
+        io(b -> b.write(offset, src));
     }
 
     @Override
     public void discard(long offset, long length) {
-        try {
-            bdev().discard(offset, length);
-        } catch (IOException e) {
-            throw fs(e);
-        }
+        io(b -> b.discard(offset, length));
     }
 
     @Override
     public void flush() {
-        try {
-            bdev().flush();
-        } catch (IOException e) {
-            throw fs(e);
-        }
+        io(BlockDevice::flush);
     }
 }

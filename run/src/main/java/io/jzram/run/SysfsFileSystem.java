@@ -282,7 +282,7 @@ final class SysfsFileSystem implements FuseFileSystem {
             if (OpenFlags.writable(flags)) {
                 throw new FsException(Errno.EACCES);
             }
-            return new Snapshot(e.content().get().getBytes(StandardCharsets.UTF_8));
+            return new ContentFile(e.content().get().getBytes(StandardCharsets.UTF_8));
         }
         String p = sys(path);
         List<OpenFlag> f = new ArrayList<>();
@@ -386,25 +386,6 @@ final class SysfsFileSystem implements FuseFileSystem {
             synchronized (this) {
                 file.close();
             }
-        }
-    }
-
-    /** A synthesized file: its content as of the open. */
-    private static final class Snapshot implements OpenFile {
-        private final byte[] content;
-
-        Snapshot(byte[] content) {
-            this.content = content;
-        }
-
-        @Override
-        public int read(Caller caller, long offset, ByteBuffer dst) {
-            if (offset >= content.length) {
-                return 0;
-            }
-            int n = (int) Math.min(dst.remaining(), content.length - offset);
-            dst.put(content, (int) offset, n);
-            return n;
         }
     }
 }

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.run;
 
+import io.jzram.fuse.OpenFlags;
 import io.jzram.fuse.sys.DeviceNodes;
+import io.jzram.fuse.sys.LoopDevice;
 import io.jzram.fuse.sys.MountEntry;
 import io.jzram.fuse.sys.Mounts;
 import io.jzram.fuse.sys.Native;
+import io.jzram.kernel.Errno;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,18 +41,12 @@ import java.util.stream.Stream;
  * thread-safe.
  */
 final class UsageProbe {
-    private static final int O_RDONLY = 0;
-    private static final int O_EXCL = 0200;
-    private static final int O_NONBLOCK = 04000;
-    private static final int O_CLOEXEC = 02000000;
-    private static final int EBUSY = 16;
-
     private UsageProbe() {
     }
 
     /** Why {@code node} (a block device node of loop {@code loop}) is in use, or empty. */
     static Optional<String> inUse(Path node, int loop, String ns) {
-        long rdev = DeviceNodes.makedev(io.jzram.fuse.sys.LoopDevice.LOOP_MAJOR, loop);
+        long rdev = DeviceNodes.makedev(LoopDevice.LOOP_MAJOR, loop);
         Optional<String> r = swap(rdev);
         if (r.isEmpty()) {
             r = mounted(loop);
@@ -88,7 +85,7 @@ final class UsageProbe {
     }
 
     static Optional<String> mounted(int loop) {
-        String dev = io.jzram.fuse.sys.LoopDevice.LOOP_MAJOR + ":" + loop;
+        String dev = LoopDevice.LOOP_MAJOR + ":" + loop;
         for (MountEntry m : Mounts.table()) {
             if (m.device().equals(dev)) {
                 return Optional.of("mounted on " + m.mountPoint());
@@ -114,12 +111,12 @@ final class UsageProbe {
     }
 
     static Optional<String> exclusive(Path node) {
-        int fd = Native.libc().open(node.toString(), O_RDONLY | O_EXCL | O_NONBLOCK | O_CLOEXEC, 0);
+        int fd = Native.libc().open(node.toString(), OpenFlags.O_RDONLY | OpenFlags.O_EXCL | OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC, 0);
         if (fd >= 0) {
             Native.closeQuietly(fd);
             return Optional.empty();
         }
-        return Native.errno() == EBUSY ? Optional.of("held exclusively") : Optional.empty();
+        return Native.errno() == Errno.EBUSY.number() ? Optional.of("held exclusively") : Optional.empty();
     }
 
     /** st_rdev of a block device (following links), or -1. */
