@@ -6,12 +6,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jzram.run.Prerequisites;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** {@code jzram run}: its options, bad ones refused with exit 2, CMD's own options left to CMD, CMD's status. */
 @Timeout(120)
 class RunCommandTest {
+
+    /** Nothing of a run stays: no mount of its file systems, no loop device on its files, no swap on a loop device. */
+    @AfterEach
+    void nothingLeft() throws Exception {
+        assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain("fuse.jzram", "/tmp/jzram-run-");
+        assertThat(Files.readString(Path.of("/proc/swaps"))).doesNotContain("loop", "zram", "(deleted)");
+        if (Prerequisites.missing().isEmpty()) {
+            Process p = new ProcessBuilder("losetup", "-a").redirectErrorStream(true).start();
+            String loops = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            assertThat(loops).doesNotContain("jzram-run-", "(/zram");
+        }
+    }
 
     @Test
     void helpNamesTheMachineOptions() {
