@@ -86,6 +86,8 @@ public enum Errno {
     ENODATA(61, "No data available"),
     /** 62: "Timer expired". */
     ETIME(62, "Timer expired"),
+    /** 71: "Protocol error". */
+    EPROTO(71, "Protocol error"),
     /** 74: "Bad message". */
     EBADMSG(74, "Bad message"),
     /** 75: "Value too large for defined data type". */
@@ -96,8 +98,12 @@ public enum Errno {
     EOPNOTSUPP(95, "Operation not supported"),
     /** 98: "Address already in use". */
     EADDRINUSE(98, "Address already in use"),
+    /** 103: "Software caused connection abort". */
+    ECONNABORTED(103, "Software caused connection abort"),
     /** 104: "Connection reset by peer". */
     ECONNRESET(104, "Connection reset by peer"),
+    /** 107: "Transport endpoint is not connected". */
+    ENOTCONN(107, "Transport endpoint is not connected"),
     /** 108: "Cannot send after transport endpoint shutdown". */
     ESHUTDOWN(108, "Cannot send after transport endpoint shutdown"),
     /** 110: "Connection timed out". */
@@ -108,6 +114,8 @@ public enum Errno {
     EALREADY(114, "Operation already in progress"),
     /** 115: "Operation now in progress". */
     EINPROGRESS(115, "Operation now in progress"),
+    /** 116: "Stale file handle". */
+    ESTALE(116, "Stale file handle"),
     /** 125: "Operation canceled". */
     ECANCELED(125, "Operation canceled");
 
@@ -152,6 +160,32 @@ public enum Errno {
     }
 
     /**
+     * The errno for a Linux number, if this enum lists it.
+     *
+     * @param number the number, positive or negative (a kernel return value)
+     * @return its errno, or empty
+     */
+    public static java.util.Optional<Errno> find(int number) {
+        int n = Math.abs(number);
+        for (Errno e : values()) {
+            if (e.number == n) {
+                return java.util.Optional.of(e);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * A number as a person reads it.
+     *
+     * @param number the number, positive or negative
+     * @return e.g. "EBUSY (Device or resource busy)", or "errno 123" for a number not listed here
+     */
+    public static String describe(int number) {
+        return find(number).map(e -> e.name() + " (" + e.text + ")").orElse("errno " + number);
+    }
+
+    /**
      * The errno for a Linux number.
      *
      * @param number the number, positive or negative (a kernel return value)
@@ -159,12 +193,6 @@ public enum Errno {
      * @throws IllegalArgumentException for a number this enum does not list
      */
     public static Errno of(int number) {
-        int n = Math.abs(number);
-        for (Errno e : values()) {
-            if (e.number == n) {
-                return e;
-            }
-        }
-        throw new IllegalArgumentException("unknown errno " + number);
+        return find(number).orElseThrow(() -> new IllegalArgumentException("unknown errno " + number));
     }
 }
