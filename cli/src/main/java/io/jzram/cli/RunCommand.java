@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.cli;
 
+import io.jzram.cli.options.MachineOptions;
 import io.jzram.run.JzramRun;
 import io.jzram.run.RunOptions;
+import io.jzram.sysfs.zram.ZramFixes;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -20,35 +23,20 @@ import picocli.CommandLine.Parameters;
         description = {"Runs a real program against an emulated machine: in a private mount namespace whose /sys is the "
                 + "emulator's (FUSE), whose /dev/zramN are loop devices over the emulated disks, and whose modprobe, rmmod, "
                 + "lsmod and dmesg act on the emulated kernel. The host's /sys, /dev and zram devices are not touched.",
-            "Then the machine is unloaded and judged as the storm judges it (splats, deadlocks, leaks).",
-            "Exit status: CMD's; 1 when CMD succeeded but the verdict failed; 2 when the run cannot start (needs root, "
-                    + "/dev/fuse, loop devices and unshare)."})
+            "Then the machine is unloaded and judged as the storm judges it (splats, deadlocks, leaks)."},
+        exitCodeList = {"N:CMD's exit status, when the machine's verdict is clean",
+            "1:CMD succeeded but the verdict failed (a splat, a deadlock or a leak)",
+            "2:usage error, or the run cannot start here (it needs root, /dev/fuse, loop devices and unshare)"})
 public final class RunCommand implements Callable<Integer> {
 
-    @Option(names = "--cpus", paramLabel = "N", description = "virtual CPUs (default: ${DEFAULT-VALUE})", defaultValue = "4")
-    int cpus;
+    @Mixin
+    MachineOptions.LockdepOn machine = new MachineOptions.LockdepOn(ZramFixes.UPSTREAM);
 
-    @Option(names = "--devices", paramLabel = "N", description = "modprobe zram num_devices=N at boot (default: ${DEFAULT-VALUE})",
-            defaultValue = "1")
-    int devices;
+    @Option(names = "--devices", paramLabel = "N", description = MachineOptions.DEVICES + " at boot (default: ${DEFAULT-VALUE})")
+    int devices = 1;
 
     @Option(names = "--no-zram", description = "do not load zram at boot (modprobe zram in CMD loads it)")
     boolean noZram;
-
-    @Option(names = "--fixes", paramLabel = "SET", description = "the zram fix set: none, seed, upstream, all, patch11 "
-            + "(default: ${DEFAULT-VALUE})", defaultValue = "upstream")
-    String fixes;
-
-    @Option(names = "--kconfig", paramLabel = "K", description = "zram's build options: full or real (default: ${DEFAULT-VALUE})",
-            defaultValue = "full")
-    String kconfig;
-
-    @Option(names = "--lockdep", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "lockdep (CONFIG_PROVE_LOCKING) on or off (default: on)")
-    boolean lockdep;
-
-    @Option(names = "--seed", paramLabel = "N", description = "the machine's random seed (default: random)")
-    Long seed;
 
     @Option(names = "--hung-task-timeout", paramLabel = "D", description = "a task blocked this long in the emulated kernel is "
             + "a deadlock: reported and broken by interrupting it (default: ${DEFAULT-VALUE})", defaultValue = "5s")
@@ -62,8 +50,8 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        RunOptions o = new RunOptions(cpus, devices, !noZram, fixes, kconfig, lockdep, seed != null ? seed : System.nanoTime(),
-                hungTaskTimeout, verdictOnly, command);
+        RunOptions o = new RunOptions(machine.cpus(), devices, !noZram, machine.fixes().paramValue(), machine.kconfigName(),
+                machine.lockdep(), machine.seed() != null ? machine.seed() : System.nanoTime(), hungTaskTimeout, verdictOnly, command);
         return new JzramRun(o, System.err).run();
     }
 }

@@ -43,8 +43,10 @@ class RunCommandTest {
         JzramRun r = jzram("run", "--cpus", "0", "--", "true");
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.err()).isEqualTo("jzram run: --cpus 0: expected 1..1024\n");
-        assertThat(jzram("run", "--fixes", "bogus", "--", "true").err())
-                .isEqualTo("jzram run: --fixes bogus: expected none, seed, upstream, all or patch11\n");
+        JzramRun bogus = jzram("run", "--fixes", "bogus", "--", "true");
+        assertThat(bogus.status()).isEqualTo(2);
+        assertThat(bogus.err()).isEqualTo("jzram run: Invalid value for option '--fixes': 'bogus' is not a fix set (expected one of "
+                + "none, seed, upstream, all, patch11)\nTry 'jzram run --help' for more information.\n");
     }
 
     @Test
