@@ -103,9 +103,21 @@ final class RunFixture {
 
     /** The inner processes of runs started by this JVM. */
     static List<ProcessHandle> innerProcesses() {
-        return ProcessHandle.current().descendants()
-                .filter(h -> h.info().arguments().map(a -> Arrays.asList(a).contains(InnerMain.class.getName())).orElse(false))
-                .collect(Collectors.toList());
+        return ProcessHandle.current().descendants().filter(RunFixture::isInner).collect(Collectors.toList());
+    }
+
+    /**
+     * Whether a process runs {@link InnerMain}: read from /proc/PID/cmdline, since
+     * ProcessHandle.Info gives no arguments for a command line as long as the inner JVM's (its
+     * class path alone is several KiB).
+     */
+    private static boolean isInner(ProcessHandle h) {
+        try {
+            byte[] cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline"));
+            return Arrays.asList(new String(cmdline, StandardCharsets.UTF_8).split("\0")).contains(InnerMain.class.getName());
+        } catch (IOException e) {
+            return false; // gone meanwhile
+        }
     }
 
     /** A bundled example script, copied to a file. */

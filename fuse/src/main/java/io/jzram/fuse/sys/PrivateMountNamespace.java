@@ -130,14 +130,17 @@ public final class PrivateMountNamespace {
      * does not tell.
      */
     public static Optional<List<String>> currentCommandLine() {
-        ProcessHandle.Info info = ProcessHandle.current().info();
-        if (info.command().isEmpty() || info.arguments().isEmpty()) {
+        // not ProcessHandle.Info: it gives no arguments for a long command line (a JVM's class path)
+        try {
+            byte[] raw = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/self/cmdline"));
+            String all = new String(raw, java.nio.charset.StandardCharsets.UTF_8);
+            if (all.endsWith("\0")) {
+                all = all.substring(0, all.length() - 1);
+            }
+            return all.isEmpty() ? Optional.empty() : Optional.of(List.of(all.split("\0", -1)));
+        } catch (java.io.IOException | SecurityException e) {
             return Optional.empty();
         }
-        List<String> c = new ArrayList<>();
-        c.add(info.command().get());
-        c.addAll(List.of(info.arguments().get()));
-        return Optional.of(List.copyOf(c));
     }
 
     /**
