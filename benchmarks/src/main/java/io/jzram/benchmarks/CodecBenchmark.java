@@ -12,8 +12,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The baselines: raw lz4 / lz4hc / zstd / deflate on 4 KiB pages through the library calls the
- * backends make ({@link RawCodec}), direct buffers in and out. One operation is one page
+ * The baselines: raw lzo-rle / lzo / lz4 / lz4hc / zstd / deflate on 4 KiB pages through the
+ * library calls the backends make ({@link RawCodec}; for lzo-rle and lzo, which are Java, the
+ * backend's own context), direct buffers in and out. One operation is one page
  * (ops/s × 4096 = bytes/s). {@code decompress} copies the pages whose compressed length reaches
  * zram's huge class size (3,625 bytes with lz4) instead of decompressing them, because the device
  * stores those raw: it is the codec part of a device read. Run with {@code -t N} for N threads
@@ -25,7 +26,7 @@ public class CodecBenchmark extends JmhDefaults {
     /** The pages compressed once by the codec (for decompress). */
     @State(Scope.Benchmark)
     public static class Packed {
-        @Param({"lz4", "lz4hc", "zstd", "deflate"})
+        @Param({"lzo-rle", "lzo", "lz4", "lz4hc", "zstd", "deflate"})
         public String algorithm;
 
         PackedPages packed;

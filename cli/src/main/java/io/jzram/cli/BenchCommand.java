@@ -44,7 +44,7 @@ public final class BenchCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     long seed = 1;
 
-    @Option(names = "--algorithm", paramLabel = "A", description = "lz4, lz4hc, zstd or deflate (default: ${DEFAULT-VALUE})")
+    @Option(names = "--algorithm", paramLabel = "A", description = "lzo-rle, lzo, lz4, lz4hc, zstd or deflate (default: ${DEFAULT-VALUE})")
     String algorithm = "lz4";
 
     @Option(names = "--threads", paramLabel = "N", description = "writer/reader threads (default: ${DEFAULT-VALUE})")

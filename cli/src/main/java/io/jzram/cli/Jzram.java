@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
 @Command(name = "jzram", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "A Java emulator of the Linux zram block device and the kernel machinery around it.",
         exitCodeList = {UsageErrors.OK, UsageErrors.USAGE},
-        subcommands = {StormCommand.class, BenchCommand.class, ShellCommand.class, ServeCommand.class, StatusCommand.class,
+        subcommands = {StormCommand.class, BenchCommand.class, ShellCommand.class, ServeCommand.class, RunCommand.class, StatusCommand.class,
             ClientCommands.Cat.class, ClientCommands.Write.class, ClientCommands.Ls.class, ClientCommands.Dmesg.class,
             ClientCommands.Modprobe.class, ClientCommands.Rmmod.class, ClientCommands.Lsmod.class, ClientCommands.Cpu.class,
             CommandLine.HelpCommand.class})
@@ -51,6 +51,7 @@ public final class Jzram implements Runnable {
         codes.put("2", "usage error: no such command");
         help.getCommandSpec().usageMessage().exitCodeList(codes);
         heading(cl);
+        cl.getSubcommands().get("run").setStopAtPositional(true); // jzram run bash -c ...: CMD's options are CMD's
         return cl;
     }
 

@@ -7,7 +7,11 @@ package io.jzram.core;
  */
 public record BdStat(long bdCount, long bdReads, long bdWrites) {
 
-    /** The line as the kernel prints it: {@code %8llu %8llu %8llu\n}. */
+    /**
+     * The line as the kernel prints it: {@code %8llu %8llu %8llu\n}.
+     *
+     * @return the three counters and a newline
+     */
     public String sysfsLine() {
         return String.format("%8d %8d %8d", bdCount, bdReads, bdWrites) + "\n";
     }

@@ -14,13 +14,21 @@ public record BlockStat(long readIos, long readMerges, long readSectors, long re
         long discardIos, long discardMerges, long discardSectors, long discardTicks,
         long flushIos, long flushTicks) {
 
-    /** The 17 values in file order. */
+    /**
+     * The 17 values in file order.
+     *
+     * @return a new array of the 17 counters
+     */
     public long[] values() {
         return new long[] {readIos, readMerges, readSectors, readTicks, writeIos, writeMerges, writeSectors, writeTicks,
             inFlight, ioTicks, timeInQueue, discardIos, discardMerges, discardSectors, discardTicks, flushIos, flushTicks};
     }
 
-    /** The line as the kernel prints it: 17 values {@code %8lu}, space separated, then a newline. */
+    /**
+     * The line as the kernel prints it: 17 values {@code %8lu}, space separated, then a newline.
+     *
+     * @return the 17 counters and a newline
+     */
     public String sysfsLine() {
         StringBuilder sb = new StringBuilder(17 * 9);
         long[] v = values();

@@ -7,7 +7,11 @@ package io.jzram.core;
  */
 public record DebugStat(int version, long missFree) {
 
-    /** The text as the kernel prints it: {@code version: %d\n0 %8llu\n}. */
+    /**
+     * The text as the kernel prints it: {@code version: %d\n0 %8llu\n}.
+     *
+     * @return the two lines
+     */
     public String sysfsText() {
         return "version: " + version + "\n0 " + String.format("%8d", missFree) + "\n";
     }

@@ -8,7 +8,11 @@ package io.jzram.core;
  */
 public record IoStat(long failedReads, long failedWrites, long notifyFree) {
 
-    /** The line as the kernel prints it: {@code %8llu %8llu 0 %8llu\n}. */
+    /**
+     * The line as the kernel prints it: {@code %8llu %8llu 0 %8llu\n}.
+     *
+     * @return the four fields and a newline
+     */
     public String sysfsLine() {
         return String.format("%8d %8d 0 %8d", failedReads, failedWrites, notifyFree) + "\n";
     }

@@ -43,7 +43,11 @@ public final class JvmAccess {
         }
     }
 
-    /** The flags the running JVM lacks (empty when it has them all). */
+    /**
+     * The flags the running JVM lacks (empty when it has them all).
+     *
+     * @return the flags, in command-line form, e.g. {@code --add-opens=java.base/java.nio=ALL-UNNAMED}
+     */
     public static List<String> missingFlags() {
         return Holder.MISSING;
     }

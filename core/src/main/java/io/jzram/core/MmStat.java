@@ -17,7 +17,11 @@ package io.jzram.core;
 public record MmStat(long origDataSize, long comprDataSize, long memUsedTotal, long memLimit, long memUsedMax,
         long samePages, long pagesCompacted, long hugePages, long hugePagesSince) {
 
-    /** The line as the kernel prints it ({@code %8llu ...\n}). */
+    /**
+     * The line as the kernel prints it ({@code %8llu ...\n}).
+     *
+     * @return the nine fields and a newline
+     */
     public String sysfsLine() {
         return String.format("%8d %8d %8d %8d %8d %8d %8d %8d %8d", origDataSize, comprDataSize, memUsedTotal, memLimit,
                 memUsedMax, samePages, pagesCompacted, hugePages, hugePagesSince) + "\n";

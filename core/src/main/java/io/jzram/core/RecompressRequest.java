@@ -15,27 +15,61 @@ package io.jzram.core;
  */
 public record RecompressRequest(RecompressType type, long maxPages, int threshold, String algo, int priority) {
 
-    /** No arguments: every slot, every secondary algorithm. */
+    /**
+     * No arguments: every slot, every secondary algorithm.
+     *
+     * @return the request {@code recompress} gets from an empty store
+     */
     public static RecompressRequest all() {
         return new RecompressRequest(null, -1L, 0, null, -1);
     }
 
+    /**
+     * {@code type=TYPE} alone.
+     *
+     * @param type the slots to try
+     * @return the request
+     */
     public static RecompressRequest of(RecompressType type) {
         return new RecompressRequest(type, -1L, 0, null, -1);
     }
 
+    /**
+     * This request with another value for one argument.
+     *
+     * @param n at most this many slots are tried ({@code max_pages=})
+     * @return a new request
+     */
     public RecompressRequest withMaxPages(long n) {
         return new RecompressRequest(type, n, threshold, algo, priority);
     }
 
+    /**
+     * This request with another value for one argument.
+     *
+     * @param bytes the size threshold ({@code threshold=})
+     * @return a new request
+     */
     public RecompressRequest withThreshold(int bytes) {
         return new RecompressRequest(type, maxPages, bytes, algo, priority);
     }
 
+    /**
+     * This request with another value for one argument.
+     *
+     * @param name the secondary algorithm ({@code algo=})
+     * @return a new request
+     */
     public RecompressRequest withAlgo(String name) {
         return new RecompressRequest(type, maxPages, threshold, name, priority);
     }
 
+    /**
+     * This request with another value for one argument.
+     *
+     * @param prio the priority ({@code priority=})
+     * @return a new request
+     */
     public RecompressRequest withPriority(int prio) {
         return new RecompressRequest(type, maxPages, threshold, algo, prio);
     }

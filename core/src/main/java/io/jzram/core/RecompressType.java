@@ -10,7 +10,12 @@ public enum RecompressType implements SlotSelection {
     /** Slots both huge and idle. */
     HUGE_IDLE;
 
-    /** The type for a word, or null (the store answers EINVAL). */
+    /**
+     * The type a store names.
+     *
+     * @param word the value of {@code type=}, e.g. {@code huge_idle}
+     * @return the type, or null for a word that names none (the store answers EINVAL)
+     */
     public static RecompressType fromWord(String word) {
         return SlotSelection.fromWord(RecompressType.class, word);
     }

@@ -29,21 +29,42 @@ public final class WritebackRequest {
         this.args = List.copyOf(args);
     }
 
-    /** {@code type=MODE} (or the bare mode word) over the whole device. */
+    /**
+     * {@code type=MODE} (or the bare mode word) over the whole device.
+     *
+     * @param type the slots to write back
+     * @return the request
+     */
     public static WritebackRequest of(WritebackType type) {
         return builder().type(type).build();
     }
 
-    /** {@code page_index=N}: that one slot, whatever its state (if it can be written back). */
+    /**
+     * {@code page_index=N}: that one slot, whatever its state (if it can be written back).
+     *
+     * @param index the slot (unsigned)
+     * @return the request
+     */
     public static WritebackRequest pageIndex(long index) {
         return builder().pageIndex(index).build();
     }
 
-    /** {@code page_indexes=LO-HI}: slots LO..HI inclusive. */
+    /**
+     * {@code page_indexes=LO-HI}: slots LO..HI inclusive.
+     *
+     * @param lo the first slot (unsigned)
+     * @param hi the last slot (unsigned, inclusive)
+     * @return the request
+     */
     public static WritebackRequest pageIndexes(long lo, long hi) {
         return builder().pageIndexes(lo, hi).build();
     }
 
+    /**
+     * A request of several arguments, in store order (6.16+).
+     *
+     * @return an empty builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -52,6 +73,11 @@ public final class WritebackRequest {
         return args;
     }
 
+    /**
+     * The request as it would be written to the {@code writeback} file.
+     *
+     * @return e.g. {@code type=idle page_indexes=0-9}
+     */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
@@ -75,23 +101,45 @@ public final class WritebackRequest {
         private Builder() {
         }
 
+        /**
+         * Adds {@code type=MODE}.
+         *
+         * @param type the slots to select
+         * @return this builder
+         */
         public Builder type(WritebackType type) {
             args.add(new Arg(Kind.TYPE, Objects.requireNonNull(type), 0, 0));
             return this;
         }
 
-        /** An index as kstrtoul gave it (unsigned). */
+        /**
+         * Adds {@code page_index=N}.
+         *
+         * @param index the slot, as kstrtoul gave it (unsigned)
+         * @return this builder
+         */
         public Builder pageIndex(long index) {
             args.add(new Arg(Kind.PAGE_INDEX, null, index, index));
             return this;
         }
 
-        /** LO-HI as kstrtoul gave them (unsigned, HI inclusive). */
+        /**
+         * Adds {@code page_indexes=LO-HI}.
+         *
+         * @param lo the first slot (unsigned)
+         * @param hi the last slot (unsigned, inclusive)
+         * @return this builder
+         */
         public Builder pageIndexes(long lo, long hi) {
             args.add(new Arg(Kind.PAGE_INDEXES, null, lo, hi));
             return this;
         }
 
+        /**
+         * The request.
+         *
+         * @return the arguments so far, in order
+         */
         public WritebackRequest build() {
             return new WritebackRequest(args);
         }

@@ -15,7 +15,12 @@ public enum WritebackType implements SlotSelection {
     /** Slots that no recompression algorithm could shrink. */
     INCOMPRESSIBLE;
 
-    /** parse_mode(): the type for a word, or null (the store answers EINVAL). */
+    /**
+     * parse_mode(): the type a store names.
+     *
+     * @param word the mode, e.g. {@code huge_idle}
+     * @return the type, or null for a word that names none (the store answers EINVAL)
+     */
     public static WritebackType fromWord(String word) {
         return SlotSelection.fromWord(WritebackType.class, word);
     }

@@ -42,36 +42,72 @@ public final class ZramBuilder extends ZramHostOptions<ZramBuilder> {
         return this;
     }
 
-    /** The device name (default zram0). */
+    /**
+     * The device name.
+     *
+     * @param name the name (default {@code zram0})
+     * @return this builder
+     */
     public ZramBuilder name(String name) {
         this.name = Objects.requireNonNull(name);
         return this;
     }
 
-    /** disksize in bytes (rounded up to 4 KiB pages); required. */
+    /**
+     * The disk size; required. Memory is taken only as pages are written.
+     *
+     * @param bytes the size in bytes, rounded up to 4 KiB pages
+     * @return this builder
+     */
     public ZramBuilder diskSize(long bytes) {
         this.diskSize = bytes;
         return this;
     }
 
-    /** comp_algorithm (default lz4). */
+    /**
+     * {@code comp_algorithm}: the primary compression algorithm.
+     *
+     * @param name one of {@link ZramDevice#availableAlgorithms()} (default: the backends' default,
+     *     {@link io.jzram.core.backend.ZcompBackends#defaultBackend()})
+     * @return this builder
+     */
     public ZramBuilder algorithm(String name) {
         this.algorithm = Objects.requireNonNull(name);
         return this;
     }
 
-    /** algorithm_params of the primary algorithm. */
+    /**
+     * {@code algorithm_params} of the primary algorithm.
+     *
+     * @param params level, dictionary, deflate window bits
+     * @return this builder
+     */
     public ZramBuilder algorithmParams(ZcompParams params) {
         this.params = Objects.requireNonNull(params);
         return this;
     }
 
-    /** recomp_algorithm {@code algo=NAME priority=N} (N in 1..3) for recompression. */
+    /**
+     * {@code recomp_algorithm algo=NAME priority=N}: an algorithm for recompression.
+     *
+     * @param priority 1..3
+     * @param name the algorithm
+     * @return this builder
+     * @throws ErrnoException EINVAL for a priority out of range
+     */
     public ZramBuilder recompressionAlgorithm(int priority, String name) {
         return recompressionAlgorithm(priority, name, null);
     }
 
-    /** A recompression algorithm with its parameters. */
+    /**
+     * A recompression algorithm with its parameters.
+     *
+     * @param priority 1..3
+     * @param name the algorithm
+     * @param params its parameters, or null for the defaults
+     * @return this builder
+     * @throws ErrnoException EINVAL for a priority out of range
+     */
     public ZramBuilder recompressionAlgorithm(int priority, String name, ZcompParams params) {
         ZramConfig.checkRecompPriority(priority);
         recomp[priority] = Objects.requireNonNull(name);
@@ -79,25 +115,47 @@ public final class ZramBuilder extends ZramHostOptions<ZramBuilder> {
         return this;
     }
 
-    /** mem_limit in bytes (0 = none). */
+    /**
+     * {@code mem_limit}: writes that would take the pool over it fail with ENOMEM.
+     *
+     * @param bytes the limit in bytes (0: none, the default)
+     * @return this builder
+     */
     public ZramBuilder memLimit(long bytes) {
         this.memLimit = bytes;
         return this;
     }
 
-    /** backing_dev: a regular file that writeback moves pages to. */
+    /**
+     * {@code backing_dev}: the file writeback moves pages to.
+     *
+     * @param file an existing regular file
+     * @return this builder
+     */
     public ZramBuilder backingFile(Path file) {
         this.backingFile = Objects.requireNonNull(file);
         return this;
     }
 
-    /** writeback_limit in 4 KiB pages, with writeback_limit_enable set. */
+    /**
+     * {@code writeback_limit}, with {@code writeback_limit_enable} set.
+     *
+     * @param pages how many 4 KiB pages writeback may write
+     * @return this builder
+     */
     public ZramBuilder writebackLimit(long pages) {
         this.writebackLimit = pages;
         return this;
     }
 
-    /** CPUs of the private machine (ignored with {@link #hotplug}). */
+    /**
+     * The CPUs of the private machine (ignored with {@link #hotplug}); each has its own
+     * compression stream.
+     *
+     * @param n at least 1 (default: the JVM's available processors)
+     * @return this builder
+     * @throws IllegalArgumentException for fewer than 1
+     */
     public ZramBuilder cpus(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("cpus " + n);
@@ -106,13 +164,24 @@ public final class ZramBuilder extends ZramHostOptions<ZramBuilder> {
         return this;
     }
 
-    /** Run on an existing emulated machine instead of a private one. */
+    /**
+     * Runs the device on an existing emulated machine instead of a private one: CPU hotplug on that
+     * machine then moves the device's compression streams.
+     *
+     * @param machine the machine's CPUs
+     * @return this builder
+     */
     public ZramBuilder hotplug(CpuHotplug machine) {
         this.hotplug = Objects.requireNonNull(machine);
         return this;
     }
 
-    /** Lockdep on the private machine's kernel (default off: it allocates on every lock). */
+    /**
+     * Lockdep on the private machine's kernel.
+     *
+     * @param on whether to check lock dependencies (default off: it allocates on every lock)
+     * @return this builder
+     */
     public ZramBuilder lockdep(boolean on) {
         this.lockdep = on;
         return this;
@@ -124,6 +193,7 @@ public final class ZramBuilder extends ZramHostOptions<ZramBuilder> {
      * @throws ErrnoException the errno of the failing step (EINVAL for a disksize of 0 or an
      *     unknown algorithm, ENOMEM, ENOENT for a missing backing file, ...); nothing is left
      *     allocated then
+     * @return the device, initialised and open; {@link ZramDevice#close()} gives everything back
      */
     public ZramDevice build() {
         if (diskSize == 0) {

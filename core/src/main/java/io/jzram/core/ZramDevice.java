@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Thread-safe: requests on different pages run in parallel; see {@link ZramState} for the locks.
  */
 public final class ZramDevice implements BlockDevice, AutoCloseable {
+    /** The page size zram stores: 4096 bytes. */
     public static final int PAGE_SIZE = SlotTable.PAGE_SIZE;
     /** ZRAM_PRIMARY_COMP. */
     public static final int PRIMARY_COMP = 0;
@@ -87,67 +88,122 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
         this.afterClose = onClose;
     }
 
+    /**
+     * A builder for an embedded device: on a private emulated machine (or one you pass in),
+     * initialised with its disk size, held open for its life, given back by {@link #close()}.
+     *
+     * @return a new builder
+     */
     public static ZramBuilder builder() {
         return new ZramBuilder();
     }
 
     // =============================================================================== identity
 
+    /**
+     * The device's name.
+     *
+     * @return e.g. {@code zram0}
+     */
     @Override
     public String name() {
         return z.name;
     }
 
-    /** {@code disksize_show}: bytes; 0 while uninitialised. */
+    /**
+     * {@code disksize_show}.
+     *
+     * @return the disk size in bytes; 0 while uninitialised
+     */
     public long disksize() {
         return z.disksize();
     }
 
+    /**
+     * The capacity: the disk size.
+     *
+     * @return bytes; 0 while uninitialised
+     */
     @Override
     public long capacity() {
         return z.disksize();
     }
 
-    /** init_done(): whether the device has a disksize. */
+    /**
+     * init_done().
+     *
+     * @return whether the device has a disk size
+     */
     public boolean isInitialised() {
         return z.initDone();
     }
 
-    /** The huge class size: compressed lengths from here on are stored raw (3625). */
+    /**
+     * The huge class size: a page whose compressed length reaches it is stored raw.
+     *
+     * @return 3625 bytes, as zsmalloc's size classes give it
+     */
     public static int hugeClassSize() {
         return ZramDataPath.HUGE_CLASS_SIZE;
     }
 
     // =============================================================================== algorithms
 
-    /** The primary algorithm ({@code comp_algorithm}'s bracketed name). */
+    /**
+     * The primary algorithm.
+     *
+     * @return {@code comp_algorithm}'s bracketed name, e.g. {@code lzo-rle}
+     */
     public String compAlgorithm() {
         return config.algorithm(PRIMARY_COMP).orElse(null);
     }
 
-    /** The algorithm configured at {@code priority} (0 = primary), if any. */
+    /**
+     * The algorithm configured at a priority.
+     *
+     * @param priority 0 for the primary, 1..3 for the recompression algorithms
+     * @return its name, or empty when none is configured there
+     */
     public Optional<String> algorithm(int priority) {
         return config.algorithm(priority);
     }
 
-    /** Every backend that works, in listing order. */
+    /**
+     * The backends this device can use.
+     *
+     * @return their names in the kernel's listing order (those that work on this machine)
+     */
     public List<String> availableAlgorithms() {
         return config.availableAlgorithms();
     }
 
-    /** The parameters set for {@code priority}. */
+    /**
+     * The parameters set for a priority ({@code algorithm_params}).
+     *
+     * @param priority 0 for the primary, 1..3 for the recompression algorithms
+     * @return the parameters; {@link ZcompParams#defaults()} where none were set
+     */
     public ZcompParams algorithmParams(int priority) {
         return config.algorithmParams(priority);
     }
 
     // =============================================================================== limits
 
-    /** {@code mem_limit_store} after memparse: rounded up to pages; 0 = no limit; allowed in any state. */
+    /**
+     * {@code mem_limit_store} after memparse: a write that would take the pool over the limit
+     * fails with ENOMEM. Allowed in any state.
+     *
+     * @param bytes the limit, rounded up to pages; 0 for none
+     */
     public void setMemLimit(long bytes) {
         config.setMemLimit(bytes);
     }
 
-    /** The mem_limit in bytes. */
+    /**
+     * The memory limit.
+     *
+     * @return bytes; 0 for none
+     */
     public long memLimit() {
         return config.memLimit();
     }
@@ -157,69 +213,124 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
         config.resetMemUsedMax();
     }
 
-    /** {@code backing_dev_show}: the file, or empty ("none"). */
+    /**
+     * {@code backing_dev_show}.
+     *
+     * @return the backing file, or empty ("none")
+     */
     public Optional<Path> backingDev() {
         return config.backingDev();
     }
 
-    /** {@code writeback_limit_enable_store}. */
+    /**
+     * {@code writeback_limit_enable_store}.
+     *
+     * @param enable whether {@link #setWritebackLimit} bounds writeback
+     */
     public void setWritebackLimitEnable(boolean enable) {
         config.setWritebackLimitEnable(enable);
     }
 
+    /**
+     * {@code writeback_limit_enable_show}.
+     *
+     * @return whether the writeback limit is enforced
+     */
     public boolean writebackLimitEnabled() {
         return z.wbLimitEnable();
     }
 
-    /** {@code writeback_limit_store}: pages (4 KiB units) writeback may still write while the limit is enabled. */
+    /**
+     * {@code writeback_limit_store}.
+     *
+     * @param pages how many pages (4 KiB units) writeback may still write while the limit is enabled
+     */
     public void setWritebackLimit(long pages) {
         config.setWritebackLimit(pages);
     }
 
+    /**
+     * {@code writeback_limit_show}.
+     *
+     * @return the pages writeback may still write (4 KiB units)
+     */
     public long writebackLimit() {
         return z.wbLimit();
     }
 
     // =============================================================================== statistics
 
-    /** {@code mm_stat}. */
+    /**
+     * {@code mm_stat}.
+     *
+     * @return the nine memory counters now
+     */
     public MmStat mmStat() {
         return statsShow.mmStat();
     }
 
-    /** {@code io_stat}. */
+    /**
+     * {@code io_stat}.
+     *
+     * @return the failed reads and writes and the slots freed by discard
+     */
     public IoStat ioStat() {
         return statsShow.ioStat();
     }
 
-    /** {@code debug_stat}. */
+    /**
+     * {@code debug_stat}.
+     *
+     * @return the debug counters
+     */
     public DebugStat debugStat() {
         return statsShow.debugStat();
     }
 
-    /** {@code bd_stat}. */
+    /**
+     * {@code bd_stat}.
+     *
+     * @return the backing-file counters
+     */
     public BdStat bdStat() {
         return statsShow.bdStat();
     }
 
-    /** The block layer's {@code stat} for this disk. */
+    /**
+     * The block layer's {@code stat} for this disk.
+     *
+     * @return the 17 I/O counters
+     */
     public BlockStat blockStat() {
         return statsShow.blockStat();
     }
 
-    /** What the device holds now (for leak checks). */
+    /**
+     * What the device holds now, for leak checks.
+     *
+     * @return its off-heap and heap bytes; all zero after a reset or close
+     */
     public ZramMemory memory() {
         return statsShow.memory();
     }
 
     // =============================================================================== maintenance
 
-    /** {@code compact_store}: EINVAL when not initialised; returns the pages freed. */
+    /**
+     * {@code compact_store}: compacts the pool.
+     *
+     * @return the pool pages freed
+     * @throws io.jzram.kernel.ErrnoException EINVAL when the device is not initialised
+     */
     public long compact() {
         return config.compact();
     }
 
-    /** {@code idle_store} of "all": marks every slot that holds a compressed object IDLE. EINVAL when not initialised. */
+    /**
+     * {@code idle_store} of "all": marks every slot that holds a compressed object idle.
+     *
+     * @throws io.jzram.kernel.ErrnoException EINVAL when the device is not initialised
+     */
     public void markIdleAll() {
         idle.markIdleAll();
     }
@@ -227,6 +338,9 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
     /**
      * {@code idle_store} of a number: marks IDLE the slots not accessed for at least
      * {@code ageSeconds} seconds, and un-marks the others (access-time tracking is built in).
+     *
+     * @param ageSeconds the age in seconds
+     * @throws io.jzram.kernel.ErrnoException EINVAL when the device is not initialised
      */
     public void markIdle(long ageSeconds) {
         idle.markIdle(ageSeconds);
@@ -238,12 +352,20 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * nothing is written). The selected slots are written back biggest first; the limit used up
      * ends the run with EIO, a full backing file with ENOSPC (pages written until then stay
      * written back); a failed file write is reported as EIO after the others were tried.
+     *
+     * @param request which slots to write back
+     * @throws io.jzram.kernel.ErrnoException with the errnos above
      */
     public void writeback(WritebackRequest request) {
         writeback.writeback(request);
     }
 
-    /** {@code writeback_store} of {@code type=MODE} (or the bare word). */
+    /**
+     * {@code writeback_store} of {@code type=MODE} (or the bare word) over the whole device.
+     *
+     * @param type which slots to write back
+     * @throws io.jzram.kernel.ErrnoException as {@link #writeback(WritebackRequest)}
+     */
     public void writeback(WritebackType type) {
         writeback.writeback(WritebackRequest.of(type));
     }
@@ -254,7 +376,11 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * any secondary priority EINVAL; no usable priority EINVAL. Selected slots are recompressed
      * biggest first with each secondary algorithm in turn until one lands in a smaller size class
      * (and under the threshold); a slot none could shrink with the last algorithm is marked
-     * incompressible. Returns the number of slots recompressed.
+     * incompressible.
+     *
+     * @param r which slots, with which algorithm, under which threshold
+     * @return the number of slots recompressed
+     * @throws io.jzram.kernel.ErrnoException with the errnos above
      */
     public long recompress(RecompressRequest r) {
         return recompress.recompress(r);
@@ -262,17 +388,41 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
 
     // =============================================================================== block I/O
 
-    /** blkdev_get / zram_open: EBUSY while a reset or removal claims the device. */
+    /**
+     * blkdev_get / zram_open: while an opener holds the device, reset and removal answer EBUSY.
+     *
+     * @return the open reference; close it when done
+     * @throws IOException an {@link io.jzram.kernel.ErrnoIOException}, EBUSY while a reset or a
+     *     removal claims the device
+     */
     @Override
     public Opener open() throws IOException {
         return lifecycle.open();
     }
 
+    /**
+     * Writes {@code src.remaining()} bytes at {@code offset}. A whole, aligned page takes the fast
+     * path (one compression, one pool copy, no allocation); other ranges are read-modify-written
+     * per page.
+     *
+     * @param offset the device offset in bytes
+     * @param src the bytes; its position advances by what was written
+     * @throws IOException an {@link io.jzram.kernel.ErrnoIOException}: ENOSPC past the end, ENOMEM
+     *     when the memory limit refuses a page (failed_writes + 1)
+     */
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         dataPath.write(offset, src);
     }
 
+    /**
+     * Reads {@code dst.remaining()} bytes at {@code offset}; never-written pages read as zeros.
+     *
+     * @param offset the device offset in bytes
+     * @param dst where the bytes go; its position advances by what was read
+     * @throws IOException an {@link io.jzram.kernel.ErrnoIOException}: EIO past the end or when a
+     *     page does not decompress (failed_reads + 1)
+     */
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         dataPath.read(offset, dst);
@@ -282,6 +432,10 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * Discard (REQ_OP_DISCARD, {@code zram_bio_discard}): frees the whole pages inside the range
      * (notify_free + 1 each); a partial page at either end is left as it is. Beyond the capacity:
      * ENOSPC.
+     *
+     * @param offset the start of the range in bytes
+     * @param length the length of the range in bytes
+     * @throws IOException an {@link io.jzram.kernel.ErrnoIOException}, ENOSPC past the end
      */
     @Override
     public void discard(long offset, long length) throws IOException {
@@ -291,6 +445,10 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
     /**
      * Write-zeroes: whole pages are freed as by {@link #discard} (notify_free + 1 each; they read as
      * zeros); a partial page at either end is zero-filled by read-modify-write if it holds data.
+     *
+     * @param offset the start of the range in bytes
+     * @param length the length of the range in bytes
+     * @throws IOException an {@link io.jzram.kernel.ErrnoIOException}, ENOSPC past the end
      */
     @Override
     public void writeZeroes(long offset, long length) throws IOException {
@@ -303,11 +461,23 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
         lifecycle.sync();
     }
 
+    /**
+     * The allocation state of the page containing {@code offset}.
+     *
+     * @param offset a device offset in bytes
+     * @return HOLE for a never-written or discarded page, ZERO for a same-filled page of zeros, DATA otherwise
+     * @throws IOException an {@link io.jzram.kernel.ErrnoIOException}, EIO past the end
+     */
     @Override
     public BlockState blockState(long offset) throws IOException {
         return dataPath.blockState(offset);
     }
 
+    /**
+     * A short description.
+     *
+     * @return the name and the size, or "uninitialised"
+     */
     @Override
     public String toString() {
         return "zram device " + z.name + " (" + (isInitialised() ? Long.toUnsignedString(z.disksize()) + " bytes" : "uninitialised") + ")";
@@ -319,6 +489,8 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * Closes an embedded device: gives back its opener, resets it (every byte back) and shuts down
      * its private machine. EBUSY (nothing done) while someone else holds it open. On a device made
      * by a driver ({@link ZramHost#create}) this is {@link ZramControl#resetDevice()}. Idempotent.
+     *
+     * @throws io.jzram.kernel.ErrnoException EBUSY while another opener holds the device
      */
     @Override
     public void close() {
@@ -342,6 +514,11 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@link #close()} has run.
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return closed.get();
     }

@@ -19,6 +19,9 @@ import java.util.function.LongSupplier;
  * {@link ZramControl}); an embedded device's builder makes a private one. The zram module's init
  * registers the {@code block/zram:prepare} state ({@link Zcomp#setupState}) before it creates a
  * host's devices; a host does not own the state. Immutable apart from the counter; thread-safe.
+ *
+ * <p>Making a host checks the JVM flags the off-heap pool needs ({@link JvmAccess#check()}): a JVM
+ * started without them fails here with the list of flags to add, not later inside the pool.
  */
 public final class ZramHost {
     private final CpuHotplug hotplug;
@@ -34,6 +37,7 @@ public final class ZramHost {
      * compressor (null: the backends' default) and the reset variant new devices start with.
      */
     ZramHost(CpuHotplug hotplug, ZramHostOptions<?> options, String defaultCompressor, ResetVariant resetVariant) {
+        JvmAccess.check();
         this.hotplug = Objects.requireNonNull(hotplug, "hotplug");
         this.backends = options.backends != null ? options.backends : ZcompBackends.builtin();
         this.defaultCompressor = defaultCompressor != null ? defaultCompressor : backends.defaultBackend().name();

@@ -20,7 +20,12 @@ public abstract sealed class ZramHostOptions<B extends ZramHostOptions<B>> permi
     ZramHostOptions() {
     }
 
-    /** The compression backends (default: {@link ZcompBackends#builtin()}, the built-in ones that work here). */
+    /**
+     * The compression backends.
+     *
+     * @param backends the registry (default: {@link ZcompBackends#builtin()}, the built-in ones that work here)
+     * @return this builder
+     */
     public final B backends(ZcompBackends backends) {
         this.backends = Objects.requireNonNull(backends);
         return self();
@@ -29,6 +34,9 @@ public abstract sealed class ZramHostOptions<B extends ZramHostOptions<B>> permi
     /**
      * The clock of access times ({@code ktime_get_boottime()}), in nanoseconds, for idle marking by
      * age. Default {@link System#nanoTime()}; tests of idle marking pass one they can advance.
+     *
+     * @param nanos the clock
+     * @return this builder
      */
     public final B clock(LongSupplier nanos) {
         this.clock = Objects.requireNonNull(nanos);

@@ -11,7 +11,11 @@ import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
  */
 public record ZramMemory(long poolReservedBytes, long poolPages, long tableHeapBytes, long streamBytes, long backingBitmapBytes) {
 
-    /** Off-heap bytes: pool chunks and stream buffers. */
+    /**
+     * Off-heap bytes: pool chunks and stream buffers.
+     *
+     * @return {@code poolReservedBytes + streamBytes}
+     */
     public long nativeBytes() {
         return poolReservedBytes + streamBytes;
     }
@@ -20,6 +24,8 @@ public record ZramMemory(long poolReservedBytes, long poolPages, long tableHeapB
      * Off-heap bytes the whole process holds through the store's allocator now (every device and
      * machine together), after releasing what is pending release: the figure a leak check compares
      * before and after a run.
+     *
+     * @return bytes
      */
     public static long processNativeBytes() {
         BackgroundResourceReleaser.releasePendingResources();

@@ -162,7 +162,7 @@ class CorpusLz4ParityTest {
         return null;
     }
 
-    private static boolean xzAvailable() {
+    static boolean xzAvailable() {
         try {
             Process p = new ProcessBuilder("xz", "--version").redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();

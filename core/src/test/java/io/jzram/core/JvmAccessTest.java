@@ -20,14 +20,28 @@ import org.junit.jupiter.api.Test;
  */
 class JvmAccessTest {
 
-    /** Run in a child JVM: prints the check's message, or "ok". */
+    /**
+     * Run in a child JVM: prints the check's message, or "ok"; with the argument {@code build} it
+     * builds an embedded device instead, which must fail (or succeed) the same way.
+     */
     public static void main(String[] args) {
         try {
-            JvmAccess.check();
+            if (args.length > 0 && args[0].equals("build")) {
+                ZramDevice.builder().diskSize(1L << 20).cpus(1).build().close();
+            } else {
+                JvmAccess.check();
+            }
             System.out.println("ok");
         } catch (IllegalStateException e) {
             System.out.println(e.getMessage());
         }
+    }
+
+    @Test
+    void aDeviceBuiltWithoutFlagsFailsWithTheList() throws Exception {
+        String out = child(List.of(), "build");
+        assertThat(out).startsWith("jzram's off-heap store needs JVM flags");
+        assertThat(out).doesNotContain("AssertionError");
     }
 
     @Test
@@ -68,13 +82,14 @@ class JvmAccessTest {
         assertThat(fromFile).containsExactlyElementsOf(Arrays.asList(flags.strip().split("\\s+")));
     }
 
-    private static String child(List<String> jvmArgs) throws IOException, InterruptedException {
+    private static String child(List<String> jvmArgs, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(JvmAccessTest.class.getName());
+        cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -62,7 +62,7 @@ class ZramLifecycleTest {
             expect(Errno.E2BIG, () -> d.control().setCompAlgorithm("x".repeat(127) + "\n")); // strlen counts the newline
             expect(Errno.EINVAL, () -> d.control().setCompAlgorithm("x".repeat(126) + "\n"));
             expect(Errno.EINVAL, () -> d.control().setCompAlgorithm("bogus"));
-            expect(Errno.EINVAL, () -> d.control().setCompAlgorithm("lzo-rle"));
+            expect(Errno.EINVAL, () -> d.control().setCompAlgorithm("842"));
             expect(Errno.EINVAL, () -> d.control().setCompAlgorithm(""));
             d.control().setCompAlgorithm("zstd\n");
             assertThat(d.compAlgorithm()).isEqualTo("zstd");

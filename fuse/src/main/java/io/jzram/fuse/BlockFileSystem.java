@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.fuse;
 
+import io.jzram.kernel.Errno;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +46,7 @@ public final class BlockFileSystem implements FuseFileSystem {
     private BlockBackend backend(String path) {
         BlockBackend b = path.length() > 1 ? files.get(path.substring(1)) : null;
         if (b == null) {
-            throw new FsException(LinuxErrno.ENOENT);
+            throw new FsException(Errno.ENOENT);
         }
         return b;
     }
@@ -61,7 +62,7 @@ public final class BlockFileSystem implements FuseFileSystem {
     @Override
     public List<DirEntry> readdir(Caller caller, String path) {
         if (!path.equals("/")) {
-            throw new FsException(files.containsKey(path.substring(1)) ? LinuxErrno.ENOTDIR : LinuxErrno.ENOENT);
+            throw new FsException(files.containsKey(path.substring(1)) ? Errno.ENOTDIR : Errno.ENOENT);
         }
         List<DirEntry> out = new ArrayList<>();
         files.keySet().forEach(n -> out.add(new DirEntry(n, FileAttr.S_IFREG)));
@@ -71,7 +72,7 @@ public final class BlockFileSystem implements FuseFileSystem {
     @Override
     public OpenFile open(Caller caller, String path, int flags) {
         if (path.equals("/")) {
-            throw new FsException(LinuxErrno.EISDIR);
+            throw new FsException(Errno.EISDIR);
         }
         return new Handle(backend(path));
     }
@@ -79,7 +80,7 @@ public final class BlockFileSystem implements FuseFileSystem {
     @Override
     public void truncate(Caller caller, String path, long size, OpenFile file) {
         if (size != backend(path).size()) {
-            throw new FsException(LinuxErrno.EPERM, "the size of " + path + " is its device's");
+            throw new FsException(Errno.EPERM, "the size of " + path + " is its device's");
         }
     }
 
@@ -107,7 +108,7 @@ public final class BlockFileSystem implements FuseFileSystem {
         public int write(Caller caller, long offset, ByteBuffer src) {
             long size = backend.size();
             if (offset >= size) {
-                throw new FsException(LinuxErrno.ENOSPC);
+                throw new FsException(Errno.ENOSPC);
             }
             int n = (int) Math.min(src.remaining(), size - offset);
             src.limit(src.position() + n);
@@ -124,7 +125,7 @@ public final class BlockFileSystem implements FuseFileSystem {
         public void fallocate(Caller caller, int mode, long offset, long length) {
             long size = backend.size();
             if (offset < 0 || length <= 0) {
-                throw new FsException(LinuxErrno.EINVAL);
+                throw new FsException(Errno.EINVAL);
             }
             if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_WRITE_ZEROES)) != 0) {
                 long end = Math.min(size, offset + length);
@@ -136,7 +137,7 @@ public final class BlockFileSystem implements FuseFileSystem {
             if ((mode & ~FALLOC_FL_KEEP_SIZE) == 0 && ((mode & FALLOC_FL_KEEP_SIZE) != 0 || offset + length <= size)) {
                 return; // preallocation within the device: everything is allocated already
             }
-            throw new FsException(LinuxErrno.EOPNOTSUPP);
+            throw new FsException(Errno.EOPNOTSUPP);
         }
     }
 }

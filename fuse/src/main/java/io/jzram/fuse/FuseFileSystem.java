@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.fuse;
 
+import io.jzram.kernel.Errno;
 import java.util.List;
 
 /**
@@ -26,7 +27,7 @@ public interface FuseFileSystem {
 
     /** The target of symlink {@code path}. EINVAL if it is not a symlink. */
     default String readlink(Caller caller, String path) {
-        throw new FsException(LinuxErrno.EINVAL);
+        throw new FsException(Errno.EINVAL);
     }
 
     /**
@@ -42,17 +43,17 @@ public interface FuseFileSystem {
      * {@code file} is the open file it came through, or null. Default: EPERM.
      */
     default void truncate(Caller caller, String path, long size, OpenFile file) {
-        throw new FsException(LinuxErrno.EPERM);
+        throw new FsException(Errno.EPERM);
     }
 
     /** chmod(2): {@code mode} holds the permission bits. Default: EPERM. */
     default void chmod(Caller caller, String path, int mode) {
-        throw new FsException(LinuxErrno.EPERM);
+        throw new FsException(Errno.EPERM);
     }
 
     /** chown(2); -1 leaves that id as it is. Default: EPERM. */
     default void chown(Caller caller, String path, int uid, int gid) {
-        throw new FsException(LinuxErrno.EPERM);
+        throw new FsException(Errno.EPERM);
     }
 
     /** utimensat(2) (touch): the new mtime, nanoseconds since the epoch. Default: accepted, ignored. */
@@ -64,22 +65,22 @@ public interface FuseFileSystem {
      * Default: EACCES (what the VFS answers where a file system has no create, as sysfs).
      */
     default OpenFile create(Caller caller, String path, int mode, int flags) {
-        throw new FsException(LinuxErrno.EACCES);
+        throw new FsException(Errno.EACCES);
     }
 
     /** mkdir(2). Default: EPERM. */
     default void mkdir(Caller caller, String path, int mode) {
-        throw new FsException(LinuxErrno.EPERM);
+        throw new FsException(Errno.EPERM);
     }
 
     /** unlink(2). Default: EPERM. */
     default void unlink(Caller caller, String path) {
-        throw new FsException(LinuxErrno.EPERM);
+        throw new FsException(Errno.EPERM);
     }
 
     /** rmdir(2). Default: EPERM. */
     default void rmdir(Caller caller, String path) {
-        throw new FsException(LinuxErrno.EPERM);
+        throw new FsException(Errno.EPERM);
     }
 
     /**

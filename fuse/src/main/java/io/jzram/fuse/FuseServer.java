@@ -4,6 +4,7 @@ package io.jzram.fuse;
 import static io.jzram.fuse.FuseAbi.*;
 
 import io.jzram.fuse.sys.Native;
+import io.jzram.kernel.Errno;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -175,7 +176,7 @@ final class FuseServer {
                         continue;
                     }
                     end(errno == ENODEV || errno == ENOTCONN || errno == ECONNABORTED ? "unmounted"
-                            : "read from the FUSE device failed: " + LinuxErrno.describe(errno));
+                            : "read from the FUSE device failed: " + Errno.describe(errno));
                     break;
                 }
                 if (!serve(b, (int) n)) {
@@ -249,7 +250,7 @@ final class FuseServer {
                 }
                 // Not seen yet (another worker is about to take it) or done: EAGAIN makes the
                 // kernel queue the interrupt again if the request is still pending.
-                return reply(b, unique, -LinuxErrno.EAGAIN, 0);
+                return reply(b, unique, -Errno.EAGAIN.number(), 0);
             }
             default:
                 break;
@@ -260,10 +261,10 @@ final class FuseServer {
         try {
             result = dispatch(b, opcode, nodeid, length, caller);
         } catch (FsException e) {
-            result = e.errno() < 512 ? -e.errno() : -LinuxErrno.EIO;
+            result = e.errno() < 512 ? -e.errno() : -Errno.EIO.number();
         } catch (RuntimeException | Error e) {
             log.log(Level.WARNING, "FUSE opcode " + opcode + " failed", e);
-            result = -LinuxErrno.EIO;
+            result = -Errno.EIO.number();
         } finally {
             inFlight.remove(unique);
         }
@@ -286,7 +287,7 @@ final class FuseServer {
             return false;
         }
         log.log(Level.ERROR, "the kernel refused the reply to opcode " + opcode + " (" + len + " bytes, result "
-                + result + "): " + LinuxErrno.describe(errno));
+                + result + "): " + Errno.describe(errno));
         return true;
     }
 
@@ -319,7 +320,7 @@ final class FuseServer {
                 NodeTable.Node n = node(nodeid);
                 FileAttr a = fs.getattr(caller, n.path);
                 if (a.type() != n.type) {
-                    throw new FsException(LinuxErrno.ENOENT, n.path + " changed type");
+                    throw new FsException(Errno.ENOENT, n.path + " changed type");
                 }
                 return attrOut(out, res, n, a);
             }
@@ -328,7 +329,7 @@ final class FuseServer {
             case READLINK: {
                 byte[] target = fs.readlink(caller, node(nodeid).path).getBytes(StandardCharsets.UTF_8);
                 if (target.length > out.capacity() - res) {
-                    return -LinuxErrno.ENAMETOOLONG;
+                    return -Errno.ENAMETOOLONG.number();
                 }
                 out.put(res, target);
                 return target.length;
@@ -395,7 +396,7 @@ final class FuseServer {
                 return 0;
             }
             case GETXATTR:
-                return -LinuxErrno.ENODATA;
+                return -Errno.ENODATA.number();
             case LISTXATTR:
                 if (in.getInt(arg) == 0) {
                     out.putInt(res, 0).putInt(res + 4, 0); // struct fuse_getxattr_out: the size needed
@@ -404,15 +405,15 @@ final class FuseServer {
                 return 0;
             case SETXATTR:
             case REMOVEXATTR:
-                return -LinuxErrno.EOPNOTSUPP;
+                return -Errno.EOPNOTSUPP.number();
             case MKNOD:
             case SYMLINK:
             case LINK:
             case RENAME:
             case RENAME2:
-                return -LinuxErrno.EPERM;
+                return -Errno.EPERM.number();
             default:
-                return -LinuxErrno.ENOSYS;
+                return -Errno.ENOSYS.number();
         }
     }
 
@@ -428,7 +429,7 @@ final class FuseServer {
         if (major != KERNEL_VERSION) {
             // A newer major: answer ours and wait for the kernel to retry (fuse.h's negotiation).
             out.putInt(r + INIT_MAJOR, KERNEL_VERSION).putInt(r + INIT_MINOR, KERNEL_MINOR_VERSION);
-            return major > KERNEL_VERSION ? 8 : -LinuxErrno.EPROTO;
+            return major > KERNEL_VERSION ? 8 : -Errno.EPROTO.number();
         }
         int agreed = Math.min(minor, KERNEL_MINOR_VERSION);
         int want = FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_PARALLEL_DIROPS | FUSE_MAX_PAGES
@@ -450,7 +451,7 @@ final class FuseServer {
         try {
             a = fs.getattr(caller, path);
         } catch (FsException e) {
-            if (e.errno() == LinuxErrno.ENOENT) {
+            if (e.errno() == Errno.ENOENT.number()) {
                 nodes.gone(path);
             }
             throw e;
@@ -508,7 +509,7 @@ final class FuseServer {
         }
         FileAttr a = fs.getattr(caller, n.path);
         if (a.type() != n.type) {
-            throw new FsException(LinuxErrno.ENOENT, n.path + " changed type");
+            throw new FsException(Errno.ENOENT, n.path + " changed type");
         }
         return attrOut(out, OUT_HEADER_SIZE, n, a);
     }
@@ -550,7 +551,7 @@ final class FuseServer {
         int size = in.getInt(at + RW_SIZE);
         int data = at + RW_IN_SIZE;
         if (size < 0 || data + size > length) {
-            return -LinuxErrno.EINVAL;
+            return -Errno.EINVAL.number();
         }
         writes.increment();
         largestWrite.accumulateAndGet(size, Math::max);
@@ -582,7 +583,7 @@ final class FuseServer {
         int at = IN_HEADER_SIZE;
         DirHandle d = dirs.get(in.getLong(at + RW_FH));
         if (d == null) {
-            return -LinuxErrno.EBADF;
+            return -Errno.EBADF.number();
         }
         long offset = in.getLong(at + RW_OFFSET);
         int size = Math.min(in.getInt(at + RW_SIZE), out.capacity() - OUT_HEADER_SIZE);
@@ -635,7 +636,7 @@ final class FuseServer {
     private NodeTable.Node node(long nodeid) {
         NodeTable.Node n = nodes.get(nodeid);
         if (n == null) {
-            throw new FsException(LinuxErrno.ESTALE, "node " + nodeid + " is not known");
+            throw new FsException(Errno.ESTALE, "node " + nodeid + " is not known");
         }
         return n;
     }
@@ -643,7 +644,7 @@ final class FuseServer {
     private OpenFile file(long fh) {
         OpenFile f = files.get(fh);
         if (f == null) {
-            throw new FsException(LinuxErrno.EBADF, "no open file " + fh);
+            throw new FsException(Errno.EBADF, "no open file " + fh);
         }
         return f;
     }
@@ -658,7 +659,7 @@ final class FuseServer {
         in.get(at, bytes);
         String name = new String(bytes, StandardCharsets.UTF_8);
         if (name.isEmpty() || name.indexOf('/') >= 0) {
-            throw new FsException(LinuxErrno.EINVAL, "bad name '" + name + "'");
+            throw new FsException(Errno.EINVAL, "bad name '" + name + "'");
         }
         return name;
     }

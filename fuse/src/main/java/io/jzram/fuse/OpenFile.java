@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.fuse;
 
+import io.jzram.kernel.Errno;
 import java.nio.ByteBuffer;
 
 /**
@@ -29,7 +30,7 @@ public interface OpenFile {
      * default answers EBADF (a file that cannot be written should refuse in open instead).
      */
     default int write(Caller caller, long offset, ByteBuffer src) {
-        throw new FsException(LinuxErrno.EBADF);
+        throw new FsException(Errno.EBADF);
     }
 
     /** close(2) of one of the descriptors of this open file (FUSE_FLUSH). Default: nothing. */
@@ -46,7 +47,7 @@ public interface OpenFile {
      * into these on its backing file. Default: EOPNOTSUPP.
      */
     default void fallocate(Caller caller, int mode, long offset, long length) {
-        throw new FsException(LinuxErrno.EOPNOTSUPP);
+        throw new FsException(Errno.EOPNOTSUPP);
     }
 
     /** The last descriptor is closed (FUSE_RELEASE): nothing more comes for this handle. */

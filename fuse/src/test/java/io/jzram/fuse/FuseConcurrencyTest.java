@@ -3,6 +3,7 @@ package io.jzram.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jzram.kernel.Errno;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -104,7 +105,7 @@ class FuseConcurrencyTest {
             if (path.equals("/slow")) {
                 return FileAttr.file(0444, 4096, 0);
             }
-            throw new FsException(LinuxErrno.ENOENT);
+            throw new FsException(Errno.ENOENT);
         }
 
         @Override
@@ -119,7 +120,7 @@ class FuseConcurrencyTest {
                 while (System.nanoTime() < deadline) {
                     if (c.interrupted()) {
                         sawInterrupt.set(true);
-                        throw new FsException(LinuxErrno.EINTR);
+                        throw new FsException(Errno.EINTR);
                     }
                     try {
                         Thread.sleep(10);

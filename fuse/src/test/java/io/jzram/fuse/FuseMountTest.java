@@ -3,6 +3,7 @@ package io.jzram.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jzram.kernel.Errno;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,9 +35,9 @@ class FuseMountTest {
                 .dir("/block").dir("/devices").dir("/devices/zram0")
                 .attribute("/devices/zram0/disksize", "0\n")
                 .attribute("/devices/zram0/reset", "")
-                .failWrites("/devices/zram0/reset", LinuxErrno.EBUSY)
+                .failWrites("/devices/zram0/reset", Errno.EBUSY.number())
                 .attribute("/devices/zram0/comp_algorithm", "lzo [lz4] zstd\n")
-                .failWrites("/devices/zram0/comp_algorithm", LinuxErrno.EINVAL)
+                .failWrites("/devices/zram0/comp_algorithm", Errno.EINVAL.number())
                 .symlink("/block/zram0", "../devices/zram0")
                 .file("/hello", "hello, world\n");
         mount = FuseMount.mount(mnt, fs);

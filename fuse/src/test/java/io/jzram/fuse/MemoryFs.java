@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package io.jzram.fuse;
 
+import io.jzram.kernel.Errno;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -90,7 +91,7 @@ final class MemoryFs implements FuseFileSystem {
     private Node get(String path) {
         Node n = nodes.get(path);
         if (n == null) {
-            throw new FsException(LinuxErrno.ENOENT);
+            throw new FsException(Errno.ENOENT);
         }
         return n;
     }
@@ -111,7 +112,7 @@ final class MemoryFs implements FuseFileSystem {
     @Override
     public synchronized List<DirEntry> readdir(Caller caller, String path) {
         if (get(path).type != FileAttr.S_IFDIR) {
-            throw new FsException(LinuxErrno.ENOTDIR);
+            throw new FsException(Errno.ENOTDIR);
         }
         String prefix = path.equals("/") ? "/" : path + "/";
         List<DirEntry> out = new ArrayList<>();
@@ -128,7 +129,7 @@ final class MemoryFs implements FuseFileSystem {
     public synchronized String readlink(Caller caller, String path) {
         Node n = get(path);
         if (n.type != FileAttr.S_IFLNK) {
-            throw new FsException(LinuxErrno.EINVAL);
+            throw new FsException(Errno.EINVAL);
         }
         return n.target;
     }
@@ -137,7 +138,7 @@ final class MemoryFs implements FuseFileSystem {
     public synchronized OpenFile open(Caller caller, String path, int flags) {
         Node n = get(path);
         if (n.type == FileAttr.S_IFDIR) {
-            throw new FsException(LinuxErrno.EISDIR);
+            throw new FsException(Errno.EISDIR);
         }
         opens.incrementAndGet();
         lastOpenFlags.put(path, flags);
@@ -147,7 +148,7 @@ final class MemoryFs implements FuseFileSystem {
     @Override
     public synchronized OpenFile create(Caller caller, String path, int mode, int flags) {
         if (nodes.containsKey(path)) {
-            throw new FsException(LinuxErrno.EEXIST);
+            throw new FsException(Errno.EEXIST);
         }
         Node n = new Node(FileAttr.S_IFREG, mode & 07777);
         nodes.put(path, n);
@@ -158,7 +159,7 @@ final class MemoryFs implements FuseFileSystem {
     @Override
     public synchronized void unlink(Caller caller, String path) {
         if (get(path).type == FileAttr.S_IFDIR) {
-            throw new FsException(LinuxErrno.EISDIR);
+            throw new FsException(Errno.EISDIR);
         }
         nodes.remove(path);
     }

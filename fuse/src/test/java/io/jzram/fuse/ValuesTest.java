@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jzram.fuse.sys.DeviceNodes;
 import io.jzram.fuse.sys.MountEntry;
+import io.jzram.kernel.Errno;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,10 +39,10 @@ class ValuesTest {
 
     @Test
     void errnosHaveGlibcsTexts() {
-        assertThat(LinuxErrno.text(LinuxErrno.EBUSY)).isEqualTo("Device or resource busy");
-        assertThat(LinuxErrno.describe(LinuxErrno.ENODEV)).isEqualTo("ENODEV (No such device)");
-        assertThat(LinuxErrno.describe(200)).isEqualTo("errno 200");
-        assertThat(new FsException(LinuxErrno.EINVAL).getMessage()).isEqualTo("EINVAL (Invalid argument)");
+        assertThat(Errno.EBUSY.text()).isEqualTo("Device or resource busy");
+        assertThat(Errno.describe(Errno.ENODEV.number())).isEqualTo("ENODEV (No such device)");
+        assertThat(Errno.describe(200)).isEqualTo("errno 200");
+        assertThat(new FsException(Errno.EINVAL).getMessage()).isEqualTo("EINVAL (Invalid argument)");
         assertThatThrownBy(() -> new FsException(0)).isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -11,18 +11,35 @@ import java.util.Objects;
 public class ErrnoIOException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The error number (part of the serialized form). */
     private final Errno errno;
 
+    /**
+     * A failed I/O.
+     *
+     * @param errno the error the request completed with
+     * @param message what failed (the errno's name is put in front)
+     */
     public ErrnoIOException(Errno errno, String message) {
         super(errno.name() + ": " + message);
         this.errno = Objects.requireNonNull(errno, "errno");
     }
 
+    /**
+     * A failed I/O whose cause is a kernel function's error.
+     *
+     * @param cause the error, whose errno and message this takes
+     */
     public ErrnoIOException(ErrnoException cause) {
         super(cause.getMessage(), cause);
         this.errno = cause.errno();
     }
 
+    /**
+     * The error number.
+     *
+     * @return the error the request completed with
+     */
     public Errno errno() {
         return errno;
     }

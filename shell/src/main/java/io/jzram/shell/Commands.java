@@ -92,6 +92,7 @@ final class Commands {
         COMMANDS.put("blkdiscard", Commands::blkdiscard);
         COMMANDS.put("modprobe", Commands::modprobe);
         COMMANDS.put("rmmod", Commands::rmmod);
+        COMMANDS.put("lsmod", Commands::lsmod);
         COMMANDS.put("dmesg", Commands::dmesg);
         COMMANDS.put("sleep", Commands::sleep);
         COMMANDS.put("timeout", Commands::timeout);
@@ -1184,6 +1185,16 @@ final class Commands {
             }
         }
         return status;
+    }
+
+    /** lsmod: kmod's table of /proc/modules. */
+    static int lsmod(Ctx c) {
+        if (c.argv.size() > 1) {
+            c.err("Usage: lsmod");
+            return 1;
+        }
+        c.print(ProcModules.lsmod(c.machine().modules()));
+        return 0;
     }
 
     /** dmesg [-c] [-C] [-t]: the kernel log, "[seconds.micros] text" per line. */

@@ -73,16 +73,6 @@ public record StormReport(StormConfig config, Duration elapsed, Io io, long data
         return outcome;
     }
 
-    private static String mb(long bytes) {
-        if (bytes < 1024) {
-            return bytes + " B";
-        }
-        if (bytes < 1 << 20) {
-            return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
-        }
-        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
-    }
-
     /** The verdict, as {@code jzram storm} prints it at the end. */
     public String describe() {
         StringBuilder sb = new StringBuilder();
@@ -94,18 +84,8 @@ public record StormReport(StormConfig config, Duration elapsed, Io io, long data
         for (String s : dataLossSamples) {
             sb.append("                       ").append(s).append('\n');
         }
-        sb.append("  splats             ").append(splatTotal() == 0 ? "none" : splats.entrySet().stream()
-                .filter(e -> e.getValue() > 0).map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "))).append('\n');
-        sb.append("  deadlocks          ").append(deadlocks.size()).append(" (hung-task reports ").append(hungTaskReports)
-                .append(", blocked tasks interrupted to break them ").append(tasksInterrupted).append(")\n");
-        for (String d : deadlocks.subList(0, Math.min(5, deadlocks.size()))) {
-            sb.append("                       ").append(d.replace("\n", "\n                       ")).append('\n');
-        }
-        sb.append("  leaked             ").append(mb(leaks.bytes())).append(" after the final unload (")
-                .append(mb(leaks.trackedBytes())).append(" in devices/compressors of unloaded loads, ").append(mb(leaks.nativeBytes()))
-                .append(" native not returned; devices left registered by exit ").append(leaks.leakedDevices())
-                .append(", removed devices holding memory ").append(leaks.removedDevicesHoldingMemory()).append("; final unload: ")
-                .append(leaks.finalUnload()).append(")\n");
+        MachineVerdict machine = new MachineVerdict(splats, hungTaskReports, deadlocks, tasksInterrupted, leaks, bugs);
+        sb.append(machine.lines());
         sb.append("  unload cycles      ").append(unloadCycles).append(" (reloads ").append(reloads).append(", failed reloads ")
                 .append(reloadFailures).append(")\n");
         sb.append("  races              how the contended operations ended:\n");
@@ -126,10 +106,7 @@ public record StormReport(StormConfig config, Duration elapsed, Io io, long data
                 .filter(e -> !List.of("rmmod", "modprobe", "hot_remove", "hot_add", "reset", "disksize", "open", "write", "read", "discard")
                         .contains(e.getKey()))
                 .map(e -> e.getKey() + " [" + counts(e.getKey(), e.getValue()) + "]").collect(Collectors.joining("; "))).append('\n');
-        sb.append("  bugs reproduced    ").append(bugs.isEmpty() ? "none" : "").append('\n');
-        for (String b : bugs) {
-            sb.append("    - ").append(b).append('\n');
-        }
+        sb.append(machine.bugLines());
         if (lockdepCycle != null) {
             sb.append("  lockdep            ").append(lockdepCycle).append('\n');
         }

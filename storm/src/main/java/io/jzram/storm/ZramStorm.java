@@ -11,8 +11,6 @@ import io.jzram.kernel.ErrnoException;
 import io.jzram.kernel.ErrnoIOException;
 import io.jzram.kernel.KernelLog;
 import io.jzram.kernel.SplatKind;
-import io.jzram.kernel.locking.ActiveRefCount;
-import io.jzram.kernel.locking.HungTaskWatchdog;
 import io.jzram.kernel.module.KernelOops;
 import io.jzram.sysfs.Machine;
 import io.jzram.sysfs.MachineFile;
@@ -31,7 +29,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -100,7 +97,6 @@ public final class ZramStorm {
     private volatile boolean unloading;
     /** Module exit is running (set at zram's EXIT_START hook point, cleared when rmmod returns). */
     private volatile boolean exiting;
-    private volatile boolean breakerStop;
     private Machine m;
     private long t0;
     private Path tmpDir;
@@ -125,13 +121,11 @@ public final class ZramStorm {
     private final LongAdder sysfsOps = new LongAdder();
     private final List<String> lossSamples = Collections.synchronizedList(new ArrayList<>());
     private final List<String> internalErrors = Collections.synchronizedList(new ArrayList<>());
-    private final List<String> deadlocks = Collections.synchronizedList(new ArrayList<>());
-    private final List<String> deadlockDrainers = Collections.synchronizedList(new ArrayList<>());
-    private final LongAdder interrupted = new LongAdder();
     private final AtomicLong unloadCycles = new AtomicLong();
     private final AtomicLong reloads = new AtomicLong();
     private final AtomicLong reloadFailures = new AtomicLong();
-    private final LogWatch logWatch = new LogWatch();
+    private KernelLogWatch logWatch;
+    private DeadlockBreaker breaker;
 
     public ZramStorm(StormConfig config) {
         this.cfg = config;
@@ -162,6 +156,8 @@ public final class ZramStorm {
     }
 
     private StormReport runOn(Consumer<String> progress, long nativeBefore) {
+        logWatch = new KernelLogWatch(m.kernel().log());
+        breaker = new DeadlockBreaker(m.kernel(), cfg.hungTaskTimeout(), threads::contains);
         m.zram().setHook(ZramDriverHook.EXIT_START, site -> exiting = !site.driver().self().isLive());
         m.zram().setDeviceHook(ZramHook.DISKSIZE_ALLOCATED, dev -> {
             synchronized (generations) {
@@ -193,7 +189,7 @@ public final class ZramStorm {
             instancePart = mis.attach(m.kernel(), m.hotplug(), "storm_res");
         }
 
-        Thread breaker = spawn("storm-watchdog", this::breakerLoop);
+        breaker.start();
         List<Thread> workers = new ArrayList<>();
         for (Slot s : slots) {
             workers.add(spawn("writer-" + s.id, () -> writerLoop(s)));
@@ -238,36 +234,12 @@ public final class ZramStorm {
             joinOrReport(t, 20_000);
         }
         MultiInstanceStorm.InstanceReport instanceReport = instancePart == null ? null : instancePart.finish();
-        breakerStop = true;
-        joinOrReport(breaker, 5_000);
+        breaker.close();
 
         // the final unload, and what every load still holds
         String finalUnload = finalUnload();
-        logWatch.poll();
-        long tracked = 0;
-        int leakedDevices = 0;
-        int removedHolding = 0;
-        for (ZramDriver d : drivers) {
-            ZramMemory mem = d.memoryHeld();
-            tracked += mem.poolReservedBytes() + mem.tableHeapBytes() + mem.streamBytes() + mem.backingBitmapBytes();
-            leakedDevices += d.leakedDevices().size();
-            removedHolding += d.removedDevicesHoldingMemory().size();
-        }
-        long nativeLeak = Math.max(0, ZramMemory.processNativeBytes() - nativeBefore);
-        // pool and stream bytes that the tracked figure already counts are native too
-        long trackedNative = 0;
-        for (ZramDriver d : drivers) {
-            trackedNative += d.memoryHeld().nativeBytes();
-        }
-        nativeLeak = Math.max(0, nativeLeak - trackedNative);
-        StormReport.Leaks leaks = new StormReport.Leaks(tracked, nativeLeak, leakedDevices, removedHolding,
-                finalUnload.equals("done"), finalUnload);
-
-        Map<SplatKind, Long> splats = new EnumMap<>(SplatKind.class);
-        for (SplatKind k : SplatKind.values()) {
-            splats.put(k, m.kernel().log().splatTotal(k));
-        }
-        List<String> bugs = bugsReproduced(leakedDevices, removedHolding);
+        MachineVerdict verdict = MachineVerdict.judge(m.kernel(), drivers, nativeBefore, finalUnload, breaker, logWatch,
+                reloadFailures.get());
         Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
         StormReport.Io io = new StormReport.Io(writes.sum(), reads.sum(), discards.sum(), bytesWritten.sum(), bytesRead.sum(),
                 pagesVerified.sum(), racedReads.sum(), generationsNoticed.sum(), ioErrors.sum());
@@ -275,20 +247,7 @@ public final class ZramStorm {
         if (dataLost.sum() > 0) {
             violations.add("data lost: " + dataLost.sum() + " pages");
         }
-        long splatTotal = splats.values().stream().mapToLong(Long::longValue).sum();
-        if (splatTotal > 0) {
-            violations.add("splats: " + splats.entrySet().stream().filter(e -> e.getValue() > 0)
-                    .map(e -> e.getKey() + " " + e.getValue()).reduce((a, b) -> a + ", " + b).orElse(""));
-        }
-        if (!deadlocks.isEmpty() || m.kernel().hungTaskWatchdog().reports() > 0) {
-            violations.add("deadlocks: " + deadlocks.size() + " (hung-task reports " + m.kernel().hungTaskWatchdog().reports() + ")");
-        }
-        if (leaks.bytes() > 0 || leakedDevices > 0) {
-            violations.add("leaked after the final unload: " + leaks.bytes() + " bytes, " + leakedDevices + " devices");
-        }
-        if (!leaks.finalUnloadDone()) {
-            violations.add("final unload: " + finalUnload);
-        }
+        violations.addAll(verdict.violations());
         if (instanceReport != null && !instanceReport.ok()) {
             violations.add("multi-instance part: " + instanceReport.violations().size() + " violations, "
                     + instanceReport.liveResourcesAtEnd() + " resources left");
@@ -296,9 +255,9 @@ public final class ZramStorm {
         if (!internalErrors.isEmpty()) {
             violations.add("internal errors: " + internalErrors.size());
         }
-        return new StormReport(cfg, elapsed, io, dataLost.sum(), List.copyOf(lossSamples), splats,
-                m.kernel().hungTaskWatchdog().reports(), List.copyOf(deadlocks), interrupted.sum(), leaks, unloadCycles.get(),
-                reloads.get(), reloadFailures.get(), snapshot(outcomes), snapshot(duringUnload), snapshotFlat(errnos), bugs,
+        return new StormReport(cfg, elapsed, io, dataLost.sum(), List.copyOf(lossSamples), verdict.splats(),
+                verdict.hungTaskReports(), verdict.deadlocks(), verdict.tasksInterrupted(), verdict.leaks(), unloadCycles.get(),
+                reloads.get(), reloadFailures.get(), snapshot(outcomes), snapshot(duringUnload), snapshotFlat(errnos), verdict.bugs(),
                 logWatch.lockdepClassification(), hotplugReport, instanceReport, List.copyOf(internalErrors), violations);
     }
 
@@ -381,7 +340,7 @@ public final class ZramStorm {
         }
         return String.format(Locale.ROOT, "[%5.1fs] ops/s %7.0f  online %d/%d  unloads %d  deadlocks %d  splats %d  data lost %d  errors:%s",
                 (System.nanoTime() - t0) / 1e9, ops / Math.max(1e-9, secs), m.hotplug().onlineCount(), m.hotplug().nrCpus(),
-                unloadCycles.get(), deadlocks.size(), splats, dataLost.sum(), err.length() == 0 ? " none" : err.toString());
+                unloadCycles.get(), breaker.deadlocks().size(), splats, dataLost.sum(), err.length() == 0 ? " none" : err.toString());
     }
 
     // =============================================================================== sysfs helpers
@@ -1019,172 +978,6 @@ public final class ZramStorm {
             sleepMs(5);
         }
         return "rmmod failed: " + r;
-    }
-
-    // =============================================================================== deadlocks
-
-    /**
-     * The storm's side of the hung-task watchdog: a task of the storm that sleeps in a lock for longer
-     * than the timeout is part of a deadlock (nothing here legitimately waits that long); the wait
-     * chain is recorded and the lock waiters are interrupted (EINTR), which lets the remover's drain
-     * finish. A task waiting in a drain is never interrupted first (its caller would be left half
-     * done); only if nothing else can be interrupted after four timeouts.
-     */
-    private void breakerLoop() {
-        HungTaskWatchdog wd = m.kernel().hungTaskWatchdog();
-        long timeout = cfg.hungTaskTimeout().toNanos();
-        long reportsSeen = 0;
-        while (!breakerStop) {
-            sleepMs(Math.max(20, Math.min(200, timeout / 4_000_000L)));
-            long now = m.kernel().uptimeNanos();
-            // act once khungtaskd has reported (it checks every timeout/4); after three timeouts anyway
-            long reports = wd.reports();
-            long threshold = reports > reportsSeen ? timeout : 3 * timeout;
-            List<HungTaskWatchdog.BlockedTask> stuck = new ArrayList<>();
-            for (HungTaskWatchdog.BlockedTask b : wd.blockedTasks()) {
-                if (threads.contains(b.thread()) && now - b.sinceNanos() >= threshold) {
-                    stuck.add(b);
-                }
-            }
-            if (stuck.isEmpty()) {
-                continue;
-            }
-            List<HungTaskWatchdog.BlockedTask> victims = new ArrayList<>();
-            for (HungTaskWatchdog.BlockedTask b : stuck) {
-                if (!(b.on() instanceof ActiveRefCount)) {
-                    victims.add(b);
-                }
-            }
-            if (victims.isEmpty()) {
-                for (HungTaskWatchdog.BlockedTask b : stuck) {
-                    if (now - b.sinceNanos() >= 4 * timeout) {
-                        victims.add(b);
-                    }
-                }
-            }
-            if (victims.isEmpty()) {
-                continue;
-            }
-            StringBuilder sb = new StringBuilder();
-            sb.append(String.format(Locale.ROOT, "at %.1fs:", (System.nanoTime() - t0) / 1e9));
-            for (HungTaskWatchdog.BlockedTask b : wd.blockedTasks()) {
-                if (now - b.sinceNanos() < timeout / 2) {
-                    continue;
-                }
-                List<Thread> holders = new ArrayList<>(b.on().holders());
-                holders.remove(b.thread());
-                sb.append("\n  ").append(b.thread().getName()).append(" blocked on ").append(b.on().waitKind()).append(' ')
-                        .append(b.on().waitName());
-                if (!holders.isEmpty()) {
-                    sb.append(" held by ").append(holders.stream().map(Thread::getName).reduce((a, c) -> a + ", " + c).orElse(""));
-                }
-                if (b.on() instanceof ActiveRefCount) {
-                    deadlockDrainers.add(b.thread().getName());
-                }
-            }
-            sb.append("\n  broken by interrupting ");
-            sb.append(victims.stream().map(b -> b.thread().getName()).reduce((a, c) -> a + ", " + c).orElse(""));
-            deadlocks.add(sb.toString());
-            reportsSeen = reports;
-            for (HungTaskWatchdog.BlockedTask b : victims) {
-                b.thread().interrupt();
-                interrupted.increment();
-            }
-            sleepMs(Math.max(20, timeout / 2_000_000L)); // let them unwind before looking again
-        }
-    }
-
-    // =============================================================================== the log
-
-    /** Follows the kernel log for the lines that identify the seed's bugs. */
-    private final class LogWatch {
-        private long marker;
-        private long stateLeft;
-        private long kasan;
-        private long pageFaults;
-        private String lockdep;
-
-        synchronized void poll() {
-            KernelLog log = m.kernel().log();
-            List<KernelLog.Record> recs = log.since(marker);
-            marker = log.marker();
-            for (int i = 0; i < recs.size(); i++) {
-                String t = recs.get(i).text();
-                if (t.contains("which has instances left")) {
-                    stateLeft++;
-                } else if (t.contains("BUG: KASAN")) {
-                    kasan++;
-                } else if (t.contains("BUG: unable to handle page fault")) {
-                    pageFaults++;
-                } else if (lockdep == null && t.contains("possible circular locking dependency detected")) {
-                    StringBuilder sb = new StringBuilder();
-                    for (int j = i; j < Math.min(recs.size(), i + 800); j++) {
-                        sb.append(recs.get(j).text()).append('\n');
-                    }
-                    lockdep = sb.toString();
-                }
-            }
-        }
-
-        synchronized String lockdepClassification() {
-            if (lockdep == null) {
-                return null;
-            }
-            List<String> what = new ArrayList<>();
-            if (lockdep.contains("destroyDevices")) {
-                what.add("bug 2's cycle: module exit holds zram_index_mutex while del_gendisk drains the kn->active of a "
-                        + "store that takes the mutex");
-            }
-            if (lockdep.contains("hotRemoveStore")) {
-                what.add("finding (a)'s cycle: hot_remove holds zram_index_mutex while del_gendisk drains the kn->active of a "
-                        + "disksize/reset store that takes the mutex");
-            }
-            if (what.isEmpty()) {
-                String first = lockdep.lines().filter(l -> l.contains("lock(")).findFirst().orElse("").strip();
-                what.add("a circular dependency " + first);
-            }
-            return String.join("; ", what);
-        }
-    }
-
-    private List<String> bugsReproduced(int leakedDevices, int removedHolding) {
-        List<String> bugs = new ArrayList<>();
-        if (logWatch.stateLeft > 0) {
-            bugs.add("bug 1 (hotplug multistate at module exit): 'Error: Removing state 57 which has instances left.' x"
-                    + logWatch.stateLeft + " (a disksize store slipped into rmmod's teardown, or a reset's claim made exit skip a "
-                    + "device); their compressors' streams were never freed");
-        }
-        if (leakedDevices > 0) {
-            bugs.add("bug 1 by the reset-claim path: module exit left " + leakedDevices + " device(s) registered (zram_remove "
-                    + "answered EBUSY for a device a reset had claimed, exit ignored it)"
-                    + (reloadFailures.get() > 0 ? "; reload then failed (" + reloadFailures.get() + "x, the name is taken)" : "")
-                    + (logWatch.pageFaults > 0 ? "; touching its files oopsed " + logWatch.pageFaults + "x (BUG: unable to "
-                    + "handle page fault in the unloaded module)" : ""));
-        }
-        if (removedHolding > 0) {
-            bugs.add("remove vs store: " + removedHolding + " removed device(s) kept what a store racing the removal "
-                    + "allocated after its reset (disksize: table, pool, compressors; backing_dev: the file and its bitmap), "
-                    + "freed by no second reset after del_gendisk");
-        }
-        if (logWatch.kasan > 0) {
-            bugs.add("reset vs disksize: " + logWatch.kasan + " KASAN report(s): a disksize store slipped into the pre-5.16 "
-                    + "reset's unlocked window, leaving the device initialised over freed memory");
-        }
-        long exitDeadlocks = deadlockDrainers.stream().filter(n -> n.equals("rmmod")).count();
-        long removeDeadlocks = deadlockDrainers.stream().filter(n -> n.equals("hotadd")).count();
-        if (exitDeadlocks > 0) {
-            bugs.add("bug 2 (sysfs store vs module removal): " + exitDeadlocks + " deadlock(s): rmmod, holding zram_index_mutex, "
-                    + "drained the active reference of a store waiting for that mutex");
-        }
-        if (removeDeadlocks > 0) {
-            bugs.add("finding (a) (patch 11's store guard vs hot_remove): " + removeDeadlocks + " deadlock(s): hot_remove, "
-                    + "holding zram_index_mutex, drained the active reference of a disksize/reset store waiting for it");
-        }
-        String lc = logWatch.lockdepClassification();
-        if (lc != null && exitDeadlocks == 0 && removeDeadlocks == 0) {
-            bugs.add("lockdep (no deadlock needed): " + lc);
-        }
-        return bugs;
     }
 
     // =============================================================================== helpers

@@ -10,8 +10,10 @@ import io.jzram.storm.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -33,15 +35,19 @@ import java.util.function.Consumer;
  * round's own, whose CPUs the threads are pinned to; disksize = the file rounded up to a MiB, as
  * many virtual CPUs as threads or real CPUs, whichever is more); <b>write</b>: each
  * thread writes its contiguous range of the file (thread t of T: pages [t·P/T, (t+1)·P/T), as the
- * kernel-compare writers take halves) in requests of {@code blockSize} bytes; <b>read</b>: each
+ * kernel-compare writers take halves) in requests of {@code blockSize} bytes, each first read
+ * from the file into the thread's buffer with pread(2) inside the timing, as dd reads its input
+ * (from the page cache once the file is cached: the load step reads it whole first; generated
+ * pages are written from memory); <b>read</b>: each
  * thread reads its range back in requests of {@code blockSize} bytes into one reused buffer (as dd
  * does with its block buffer); then, untimed, every page is read again and compared with the
  * file (a mismatch fails the run); the mm_stat is taken and the device closed. <b>Codec</b>:
  * each thread compresses its pages with the raw library codec ({@link RawCodec}, the backends'
  * calls) into one packed buffer, then decompresses them into a reused page buffer; pages whose
  * compressed length reaches the huge class size are copied instead, as the device stores them raw.
- * The codec's round trip is verified untimed too. Times run from a barrier that releases all
- * threads to the last thread's end. MB = 10^6 bytes.
+ * The codec's round trip is verified untimed too. A phase's time runs from the first thread's
+ * start (after a barrier that releases them all) to the last thread's end, each stamped by the
+ * thread itself. MB = 10^6 bytes.
  *
  * <p>{@code warmup} untimed rounds come first (JIT compilation), then {@code repeat} timed ones;
  * each figure is the median of its rounds.
@@ -249,16 +255,33 @@ public final class CorpusBench {
             throws InterruptedException {
         try (ZramDevice dev = ZramDevice.builder().diskSize(disk).algorithm(c.algorithm()).hotplug(machine).build()) {
             int bs = c.blockSize();
-            parallel("write", 0, nanos, threads, t -> {
-                machine.placement().pinCurrentThread(t % machine.nrCpus());
-                return null;
-            }, (t, ignored) -> {
-                long end = (long) from[t + 1] * PAGE;
-                for (long off = (long) from[t] * PAGE; off < end; off += bs) {
-                    int n = (int) Math.min(bs, end - off);
-                    dev.write(off, src.slice((int) off, n));
-                }
-            });
+            if (c.input() != null) {
+                // as dd does against the kernel: read(2) a block of the file (from the page cache)
+                // into the thread's buffer, then write it to the device, both inside the timing
+                parallel("write", 0, nanos, threads, t -> {
+                    machine.placement().pinCurrentThread(t % machine.nrCpus());
+                    return new FileSource(FileChannel.open(c.input(), StandardOpenOption.READ), ByteBuffer.allocateDirect(bs));
+                }, (t, in) -> {
+                    try (in) {
+                        long end = (long) from[t + 1] * PAGE;
+                        for (long off = (long) from[t] * PAGE; off < end; off += bs) {
+                            int n = (int) Math.min(bs, end - off);
+                            dev.write(off, in.read(off, n));
+                        }
+                    }
+                });
+            } else {
+                parallel("write", 0, nanos, threads, t -> {
+                    machine.placement().pinCurrentThread(t % machine.nrCpus());
+                    return null;
+                }, (t, ignored) -> {
+                    long end = (long) from[t + 1] * PAGE;
+                    for (long off = (long) from[t] * PAGE; off < end; off += bs) {
+                        int n = (int) Math.min(bs, end - off);
+                        dev.write(off, src.slice((int) off, n));
+                    }
+                });
+            }
             parallel("read", 1, nanos, threads, t -> ByteBuffer.allocateDirect(bs), (t, buf) -> {
                 long end = (long) from[t + 1] * PAGE;
                 for (long off = (long) from[t] * PAGE; off < end; off += bs) {
@@ -278,6 +301,24 @@ public final class CorpusBench {
                 }
             }
             return dev.mmStat();
+        }
+    }
+
+    /** A writer's view of the input file: pread(2) of one request into its own buffer. */
+    private record FileSource(FileChannel channel, ByteBuffer buffer) implements AutoCloseable {
+        ByteBuffer read(long offset, int n) throws IOException {
+            buffer.clear().limit(n);
+            while (buffer.hasRemaining()) {
+                if (channel.read(buffer, offset + buffer.position()) < 0) {
+                    throw new IOException("the input shrank while being read");
+                }
+            }
+            return buffer.flip();
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
         }
     }
 
@@ -392,6 +433,10 @@ public final class CorpusBench {
         CyclicBarrier done = new CyclicBarrier(threads + 1);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong cpu = new AtomicLong();
+        // each thread stamps its own start and end: the main thread may be descheduled after the
+        // barrier trips (a loaded machine), and a start read there would shorten the interval
+        AtomicLong firstStart = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong lastEnd = new AtomicLong(Long.MIN_VALUE);
         List<Thread> list = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int id = t;
@@ -406,7 +451,10 @@ public final class CorpusBench {
                     ready.await();
                     if (failure.get() == null) {
                         long c0 = CPU.getCurrentThreadCpuTime();
+                        long w0 = System.nanoTime();
+                        firstStart.accumulateAndGet(w0, Math::min);
                         work.run(id, p);
+                        lastEnd.accumulateAndGet(System.nanoTime(), Math::max);
                         cpu.addAndGet(CPU.getCurrentThreadCpuTime() - c0);
                     }
                 } catch (Throwable e) {
@@ -423,13 +471,9 @@ public final class CorpusBench {
             list.add(th);
             th.start();
         }
-        long t0;
-        long t1;
         try {
             ready.await();
-            t0 = System.nanoTime();
             done.await();
-            t1 = System.nanoTime();
         } catch (BrokenBarrierException e) {
             throw new IllegalStateException("a benchmark thread failed", e);
         }
@@ -443,7 +487,7 @@ public final class CorpusBench {
             }
             throw new IllegalStateException(f.toString(), f);
         }
-        nanos[slot] = t1 - t0;
+        nanos[slot] = lastEnd.get() - firstStart.get();
         nanos[slot + 4] = cpu.get() / threads;
     }
 

@@ -24,6 +24,8 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  *       {@code ZstdDecompressCtx}, direct-buffer calls;</li>
  *   <li>{@code deflate}: java.util.zip raw deflate at the default level (6), through the
  *       context's own arrays (a page copied in and out, as the backend does for direct buffers).</li>
+ *   <li>{@code lzo-rle}, {@code lzo}: a context of {@link LzoBackend} itself (the pure-Java codec
+ *       in {@link io.jzram.core.backend.lzo}; direct buffers go through its page scratch).</li>
  * </ul>
  * Not thread-safe (one per thread, as one per stream in the device); {@link #close()} frees the
  * native state. Keep it in step with the backends.
@@ -32,7 +34,7 @@ public abstract class RawCodec implements AutoCloseable {
     private static final int PAGE = 4096;
 
     /** The algorithms that have a raw baseline (jzram-core's backends). */
-    public static final List<String> ALGORITHMS = List.of("lz4", "lz4hc", "zstd", "deflate");
+    public static final List<String> ALGORITHMS = List.of("lzo-rle", "lzo", "lz4", "lz4hc", "zstd", "deflate");
 
     /** Compresses the page at {@code src[srcOff]} into {@code dst[dstOff..dstOff+cap)}; returns the length. */
     public abstract int compress(ByteBuffer src, int srcOff, ByteBuffer dst, int dstOff, int cap);
@@ -50,7 +52,9 @@ public abstract class RawCodec implements AutoCloseable {
             case "lz4hc" -> new Lz4(true);
             case "zstd" -> new ZstdCodec();
             case "deflate" -> new DeflateCodec();
-            default -> throw new IllegalArgumentException("no raw codec for " + algorithm + " (have lz4, lz4hc, zstd, deflate)");
+            case "lzo-rle" -> new Lzo(LzoBackend.lzoRle());
+            case "lzo" -> new Lzo(LzoBackend.lzo());
+            default -> throw new IllegalArgumentException("no raw codec for " + algorithm + " (have " + String.join(", ", ALGORITHMS) + ")");
         };
     }
 
@@ -88,6 +92,34 @@ public abstract class RawCodec implements AutoCloseable {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
+        }
+    }
+
+    /** The backend's own context: the codec is Java, so there is no lower-level call to make. */
+    private static final class Lzo extends RawCodec {
+        private final ZcompConfig config;
+        private final ZcompContext ctx;
+
+        Lzo(LzoBackend backend) {
+            config = backend.setup(ZcompParams.defaults());
+            ctx = config.createContext();
+        }
+
+        @Override
+        public int compress(ByteBuffer src, int srcOff, ByteBuffer dst, int dstOff, int cap) {
+            return ctx.compress(src, srcOff, dst, dstOff, cap);
+        }
+
+        @Override
+        public int decompress(ByteBuffer src, int srcOff, int len, ByteBuffer dst, int dstOff) {
+            ctx.decompress(src, srcOff, len, dst, dstOff);
+            return PAGE;
+        }
+
+        @Override
+        public void close() {
+            ctx.close();
+            config.close();
         }
     }
 

@@ -12,18 +12,16 @@ import java.util.Optional;
 /**
  * The backends this emulator can run, in the kernel's listing order
  * ({@code backends[]} of drivers/block/zram/zcomp.c: lzo-rle lzo lz4 lz4hc zstd deflate 842),
- * leaving out the ones it cannot:
- * <ul>
- *   <li><b>lzo-rle</b>: a kernel-only variant of LZO1X (run-length coded zero runs, version byte
- *       0x11); no library on Maven Central implements it.</li>
- *   <li><b>lzo</b>: the only maintained Java implementation on Maven Central is
- *       {@code io.airlift:aircompressor} (LZO1X, pure Java), which is not a dependency of this
- *       project; the older {@code org.anarres.lzo:lzo-core} is unmaintained since 2017.</li>
- *   <li><b>842</b>: IBM's hardware-oriented format, no Java implementation.</li>
- * </ul>
- * So the list is {@code lz4 lz4hc zstd deflate}. When the registry is built each backend is tried
- * once (set up with defaults, one page compressed and decompressed); one whose native library
- * does not load on this machine is left out, so {@code comp_algorithm} lists only what works.
+ * leaving out the one it cannot: <b>842</b>, IBM's hardware-oriented format, which has no Java
+ * implementation. lzo-rle and lzo are the pure-Java port of the kernel's LZO1X-1 in
+ * {@link LzoBackend} (no library on Maven Central implements lzo-rle, and the kernel's exact
+ * LZO1X-1 output is what makes sizes match); lz4 and lz4hc run on lz4-java, zstd on zstd-jni,
+ * deflate on java.util.zip.
+ *
+ * <p>So the list is {@code lzo-rle lzo lz4 lz4hc zstd deflate}. When the registry is built each
+ * backend is tried once (set up with defaults, one page compressed and decompressed); one whose
+ * native library does not load on this machine is left out, so {@code comp_algorithm} lists only
+ * what works.
  *
  * <p>Immutable and thread-safe.
  */
@@ -36,7 +34,8 @@ public final class ZcompBackends {
 
     /** The built-in backends that pass a round trip on this machine, in kernel order. */
     public static ZcompBackends builtin() {
-        List<ZcompBackend> candidates = List.of(Lz4Backend.lz4(), Lz4Backend.lz4hc(), new ZstdBackend(), new DeflateBackend());
+        List<ZcompBackend> candidates = List.of(LzoBackend.lzoRle(), LzoBackend.lzo(), Lz4Backend.lz4(), Lz4Backend.lz4hc(),
+                new ZstdBackend(), new DeflateBackend());
         List<ZcompBackend> working = new ArrayList<>();
         for (ZcompBackend b : candidates) {
             if (works(b)) {
@@ -84,8 +83,8 @@ public final class ZcompBackends {
     }
 
     /**
-     * The default algorithm: the kernel's CONFIG_ZRAM_DEF_COMP is lzo-rle, which is not available,
-     * so the first listed that is of lz4, zstd, deflate.
+     * The default algorithm: the first listed of lz4, zstd, deflate. (The kernel's
+     * CONFIG_ZRAM_DEF_COMP is lzo-rle, which is now listed too; the default stays lz4 for now.)
      */
     public ZcompBackend defaultBackend() {
         for (String n : List.of("lz4", "zstd", "deflate")) {

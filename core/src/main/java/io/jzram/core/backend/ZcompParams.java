@@ -34,44 +34,83 @@ public final class ZcompParams {
         this.deflateWinbits = deflateWinbits;
     }
 
-    /** Nothing set: every backend uses its defaults. */
+    /**
+     * Nothing set: every backend uses its defaults.
+     *
+     * @return the empty parameters
+     */
     public static ZcompParams defaults() {
         return DEFAULTS;
     }
 
+    /**
+     * Parameters as {@code algorithm_params} sets them.
+     *
+     * @return an empty builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Compression level (lz4: acceleration), or {@link #NOT_SET}. */
+    /**
+     * The compression level.
+     *
+     * @return the level (lz4: the acceleration), or {@link #NOT_SET}
+     */
     public int level() {
         return level;
     }
 
+    /**
+     * Whether a level is set.
+     *
+     * @return {@code level() != NOT_SET}
+     */
     public boolean hasLevel() {
         return level != NOT_SET;
     }
 
-    /** Deflate window bits ({@code deflate.winbits}), or {@link #NOT_SET}. */
+    /**
+     * Deflate's window bits ({@code deflate.winbits}).
+     *
+     * @return the window bits, or {@link #NOT_SET}
+     */
     public int deflateWinbits() {
         return deflateWinbits;
     }
 
+    /**
+     * Whether a non-empty dictionary is set.
+     *
+     * @return true when there is one
+     */
     public boolean hasDictionary() {
         return dictionary != null && dictionary.length > 0;
     }
 
-    /** Dictionary size in bytes (0 when none). */
+    /**
+     * The dictionary's size.
+     *
+     * @return bytes; 0 when there is none
+     */
     public int dictionarySize() {
         return dictionary == null ? 0 : dictionary.length;
     }
 
-    /** A copy of the dictionary, or null. */
+    /**
+     * The dictionary.
+     *
+     * @return a copy, or null
+     */
     public byte[] dictionary() {
         return dictionary == null ? null : dictionary.clone();
     }
 
-    /** Where the dictionary was read from, or null. */
+    /**
+     * Where the dictionary was read from.
+     *
+     * @return the path, or null (none, or given as bytes)
+     */
     public String dictionaryPath() {
         return dictionaryPath;
     }
@@ -90,17 +129,33 @@ public final class ZcompParams {
         return new ZcompParams(level, dictionary, dictionaryPath, winbits);
     }
 
+    /**
+     * Equal when the level, window bits and dictionary bytes are (the path does not count).
+     *
+     * @param o another object
+     * @return whether it holds the same parameters
+     */
     @Override
     public boolean equals(Object o) {
         return o instanceof ZcompParams p && p.level == level && p.deflateWinbits == deflateWinbits
                 && Arrays.equals(p.dictionary, dictionary);
     }
 
+    /**
+     * A hash consistent with {@link #equals}.
+     *
+     * @return the hash
+     */
     @Override
     public int hashCode() {
         return (level * 31 + deflateWinbits) * 31 + Arrays.hashCode(dictionary);
     }
 
+    /**
+     * A short description.
+     *
+     * @return the level, dictionary and window bits
+     */
     @Override
     public String toString() {
         return "ZcompParams[level=" + (level == NOT_SET ? "unset" : level)
@@ -118,12 +173,23 @@ public final class ZcompParams {
         private Builder() {
         }
 
+        /**
+         * {@code level=N}.
+         *
+         * @param value the level (lz4: the acceleration); the backend clamps it as the kernel does
+         * @return this builder
+         */
         public Builder level(int value) {
             this.level = value;
             return this;
         }
 
-        /** {@code deflate.winbits}: -15..-9 raw deflate, 9..15 with a zlib header. Checked by setup. */
+        /**
+         * {@code deflate.winbits}. Checked by the backend's setup.
+         *
+         * @param value -15..-9 for raw deflate, 9..15 with a zlib header
+         * @return this builder
+         */
         public Builder deflateWinbits(int value) {
             this.deflateWinbits = value;
             return this;
@@ -132,6 +198,8 @@ public final class ZcompParams {
         /**
          * {@code dict=PATH}: reads the dictionary now.
          *
+         * @param path the dictionary file
+         * @return this builder
          * @throws ErrnoException EINVAL when the file cannot be read
          */
         public Builder dictionary(Path path) {
@@ -144,13 +212,23 @@ public final class ZcompParams {
             return this;
         }
 
-        /** A dictionary given as bytes (copied). */
+        /**
+         * A dictionary given as bytes.
+         *
+         * @param bytes the dictionary (copied), or null for none
+         * @return this builder
+         */
         public Builder dictionary(byte[] bytes) {
             this.dictionary = bytes == null ? null : bytes.clone();
             this.dictionaryPath = null;
             return this;
         }
 
+        /**
+         * The parameters.
+         *
+         * @return the parameters set so far
+         */
         public ZcompParams build() {
             if (level == NOT_SET && dictionary == null && deflateWinbits == NOT_SET) {
                 return DEFAULTS;

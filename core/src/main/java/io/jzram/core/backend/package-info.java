@@ -14,6 +14,7 @@
  * its context factory; one that prepares shared state (zstd's dictionaries) has a config of its own.
  *
  * <p>{@link io.jzram.core.backend.ZcompBackends} lists the backends that really run here, in the
- * kernel's order. lzo, lzo-rle and 842 are not offered: see that class.
+ * kernel's order. 842 is not offered: see that class. lzo and lzo-rle are
+ * {@link io.jzram.core.backend.LzoBackend}, on the codec in {@link io.jzram.core.backend.lzo}.
  */
 package io.jzram.core.backend;

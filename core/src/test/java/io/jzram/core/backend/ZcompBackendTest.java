@@ -33,10 +33,9 @@ class ZcompBackendTest {
 
     @Test
     void registryListsWhatRunsInKernelOrder() {
-        assertThat(REGISTRY.names()).containsExactly("lz4", "lz4hc", "zstd", "deflate");
+        assertThat(REGISTRY.names()).containsExactly("lzo-rle", "lzo", "lz4", "lz4hc", "zstd", "deflate");
         assertThat(REGISTRY.defaultBackend().name()).isEqualTo("lz4");
-        assertThat(REGISTRY.find("lzo-rle")).isEmpty();
-        expectEinval(() -> REGISTRY.get("lzo"));
+        assertThat(REGISTRY.find("lzo-rle")).isPresent();
         expectEinval(() -> REGISTRY.get("842"));
     }
 

@@ -41,6 +41,12 @@ public final class DeviceNodes {
                 path + " b " + major + " " + minor);
     }
 
+    /** Creates character device node {@code path} for {@code major:minor} with permissions {@code perm}. */
+    public static void mknodChar(Path path, int major, int minor, int perm) throws NativeException {
+        Native.check(Native.libc().mknod(path.toString(), S_IFCHR | (perm & 07777), makedev(major, minor)), "mknod",
+                path + " c " + major + " " + minor);
+    }
+
     /** st_rdev of a device node (0 for other files). */
     public static long deviceNumber(Path node) throws IOException {
         return ((Number) Files.getAttribute(node, "unix:rdev")).longValue();

@@ -40,6 +40,9 @@ public interface LibC {
 
     int mknod(String path, int mode, long dev);
 
+    /** swapoff(2): stops swapping to the swap area on {@code path} (any node of its block device). */
+    int swapoff(String path);
+
     int geteuid();
 
     int getegid();

@@ -53,14 +53,19 @@ public final class LoopDevice implements AutoCloseable {
     private static final int CONFIG_SIZE = 8 + INFO64_SIZE + 64;
     private static final int ATTEMPTS = 16;
 
+    private static final Path DEV = Path.of("/dev");
+    private static final Path SYS = Path.of("/sys");
+
     private final int number;
     private final Path backingFile;
+    private final Path sysDir;
     private int fd;
 
-    private LoopDevice(int number, int fd, Path backingFile) {
+    private LoopDevice(int number, int fd, Path backingFile, Path sysDir) {
         this.number = number;
         this.fd = fd;
         this.backingFile = backingFile;
+        this.sysDir = sysDir;
     }
 
     /** Attaches a free loop device to {@code backingFile}, read-write, with autoclear. */
@@ -73,20 +78,31 @@ public final class LoopDevice implements AutoCloseable {
      * {@link #LO_FLAGS_READ_ONLY} and {@link #LO_FLAGS_DIRECT_IO} to the autoclear flag.
      */
     public static LoopDevice attach(Path backingFile, int extraFlags) throws IOException {
+        return attach(backingFile, extraFlags, DEV, SYS);
+    }
+
+    /**
+     * As {@link #attach(Path, int)}, with the host's device nodes (loop-control, loopN) looked up in
+     * {@code devDir} and its sysfs in {@code sysDir} instead of /dev and /sys: for a process whose
+     * /dev and /sys are covered by mounts of its own (a private namespace's tmpfs and FUSE), which
+     * reaches the host's through descriptors it opened before ({@code /proc/self/fd/N}).
+     */
+    public static LoopDevice attach(Path backingFile, int extraFlags, Path devDir, Path sysDir) throws IOException {
         LibC c = Native.libc();
         boolean readOnly = (extraFlags & LO_FLAGS_READ_ONLY) != 0;
         String file = backingFile.toAbsolutePath().toString();
         int backing = Native.check(c.open(file, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0), "open", file);
         int control = -1;
         try {
-            control = Native.check(c.open("/dev/loop-control", O_RDWR | O_CLOEXEC, 0), "open", "/dev/loop-control");
+            String ctl = devDir.resolve("loop-control").toString();
+            control = Native.check(c.open(ctl, O_RDWR | O_CLOEXEC, 0), "open", ctl);
             for (int attempt = 0;; attempt++) {
                 int n = Native.check(c.ioctl(control, LOOP_CTL_GET_FREE, 0), "ioctl", "LOOP_CTL_GET_FREE");
-                String dev = "/dev/loop" + n;
+                String dev = devDir.resolve("loop" + n).toString();
                 int devFd = openNode(dev, readOnly);
                 int errno = configure(devFd, backing, LO_FLAGS_AUTOCLEAR | extraFlags, file);
                 if (errno == 0) {
-                    return new LoopDevice(n, devFd, backingFile);
+                    return new LoopDevice(n, devFd, backingFile, sysDir);
                 }
                 Native.closeQuietly(devFd);
                 // EBUSY: another process took this device between GET_FREE and CONFIGURE; try the next.
@@ -185,7 +201,7 @@ public final class LoopDevice implements AutoCloseable {
 
     /** Whether the device is still attached (to anything: the number may have been reused). */
     public boolean attached() {
-        return backingFileOf(number).isPresent();
+        return backingFileOf(sysDir, number).isPresent();
     }
 
     /**
@@ -203,7 +219,7 @@ public final class LoopDevice implements AutoCloseable {
         if (errno != 0 && errno != ENXIO) {
             throw new NativeException("ioctl", "LOOP_CLR_FD " + path(), errno);
         }
-        awaitDetached(number, Duration.ofSeconds(5));
+        awaitDetached(sysDir, number, Duration.ofSeconds(5));
     }
 
     private void checkOpen() throws IOException {
@@ -212,9 +228,27 @@ public final class LoopDevice implements AutoCloseable {
         }
     }
 
+    /**
+     * Detaches /dev/loopN that another process attached (LOOP_CLR_FD; with other openers the kernel
+     * turns it into autoclear) and waits up to 5 s for it to be free; true if it is.
+     */
+    public static boolean clear(int number) {
+        int fd = Native.libc().open("/dev/loop" + number, O_RDONLY | O_CLOEXEC, 0);
+        if (fd >= 0) {
+            Native.libc().ioctl(fd, LOOP_CLR_FD, 0);
+            Native.closeQuietly(fd);
+        }
+        return awaitDetached(number, Duration.ofSeconds(5));
+    }
+
     /** The backing file the kernel reports for /dev/loopN, if it is attached. */
     public static Optional<String> backingFileOf(int number) {
-        Path p = Path.of("/sys/block/loop" + number + "/loop/backing_file");
+        return backingFileOf(SYS, number);
+    }
+
+    /** As {@link #backingFileOf(int)}, reading the host's sysfs at {@code sysDir}. */
+    public static Optional<String> backingFileOf(Path sysDir, int number) {
+        Path p = sysDir.resolve("block/loop" + number + "/loop/backing_file");
         try {
             return Optional.of(Files.readString(p).strip());
         } catch (IOException e) {
@@ -224,8 +258,13 @@ public final class LoopDevice implements AutoCloseable {
 
     /** Waits until /dev/loopN has no backing file; returns whether it got there in time. */
     public static boolean awaitDetached(int number, Duration timeout) {
+        return awaitDetached(SYS, number, timeout);
+    }
+
+    /** As {@link #awaitDetached(int, Duration)}, reading the host's sysfs at {@code sysDir}. */
+    public static boolean awaitDetached(Path sysDir, int number, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (backingFileOf(number).isPresent()) {
+        while (backingFileOf(sysDir, number).isPresent()) {
             if (System.nanoTime() > deadline) {
                 return false;
             }

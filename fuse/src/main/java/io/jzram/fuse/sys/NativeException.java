@@ -9,7 +9,7 @@ public final class NativeException extends IOException {
     private final int errno;
 
     public NativeException(String call, String what, int errno) {
-        super(call + "(" + what + "): " + io.jzram.fuse.LinuxErrno.describe(errno));
+        super(call + "(" + what + "): " + io.jzram.kernel.Errno.describe(errno));
         this.errno = errno;
     }
 

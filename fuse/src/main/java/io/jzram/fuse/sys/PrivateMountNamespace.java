@@ -142,18 +142,41 @@ public final class PrivateMountNamespace {
 
     /**
      * A command that starts {@code mainClass} with {@code args} in a JVM like this one: this JVM's
-     * java binary, its options (heap, --add-opens, -D... as the runtime reports them), and its class
-     * path.
+     * java binary, its options (heap, --add-opens, -D... as the runtime reports them), the exports
+     * and opens of java.base this JVM grants the class path (also those an executable jar's manifest
+     * gave, which are not among the options: {@code java -jar} with Add-Opens), and its class path.
      */
     public static List<String> javaCommand(String mainClass, List<String> args) {
         List<String> c = new ArrayList<>();
         c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         c.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        c.addAll(moduleGrants(PrivateMountNamespace.class.getModule()));
         c.add("-cp");
         c.add(System.getProperty("java.class.path"));
         c.add(mainClass);
         c.addAll(args);
         return List.copyOf(c);
+    }
+
+    /**
+     * --add-exports and --add-opens options for what java.base exports or opens to {@code module}
+     * (the class path's unnamed module) beyond what it grants everyone.
+     */
+    static List<String> moduleGrants(Module module) {
+        Module base = Object.class.getModule();
+        String target = module.isNamed() ? module.getName() : "ALL-UNNAMED";
+        List<String> out = new ArrayList<>();
+        for (String p : new java.util.TreeSet<>(base.getPackages())) {
+            if (!base.isExported(p) && base.isExported(p, module)) {
+                out.add("--add-exports=java.base/" + p + "=" + target);
+            }
+        }
+        for (String p : new java.util.TreeSet<>(base.getPackages())) {
+            if (!base.isOpen(p) && base.isOpen(p, module)) {
+                out.add("--add-opens=java.base/" + p + "=" + target);
+            }
+        }
+        return out;
     }
 
     private static Optional<Path> findOnPath(String tool) {
