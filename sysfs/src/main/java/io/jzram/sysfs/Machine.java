@@ -106,7 +106,9 @@ public final class Machine implements AutoCloseable {
         this.driverCore = new DriverCore(sysfs, devtmpfs);
         this.misc = new MiscRegistry(kernel, driverCore);
         this.blockLayer = new BlockLayer(kernel, driverCore);
-        for (String drv : b.builtinBlockDrivers) {
+        List<String> builtin = b.builtinBlockDrivers != null ? b.builtinBlockDrivers
+                : b.zramKconfig.isRealKernelBuild() ? REAL_BUILTIN_BLOCK_DRIVERS : List.of();
+        for (String drv : builtin) {
             blockLayer.registerBlkdev(0, drv);
         }
         this.debugfs = new Debugfs(sysfs);
@@ -144,7 +146,7 @@ public final class Machine implements AutoCloseable {
         private boolean zram = true;
         private ZramFixes zramFixes = ZramFixes.UPSTREAM;
         private ZramKconfig zramKconfig = ZramKconfig.full();
-        private List<String> builtinBlockDrivers = List.of();
+        private List<String> builtinBlockDrivers;
 
         private Builder() {
         }
@@ -224,8 +226,9 @@ public final class Machine implements AutoCloseable {
 
         /**
          * Block drivers built into the kernel that take a dynamic block major at boot, before any
-         * module loads (default none). The project's real machines have virtio_blk ("virtblk",
-         * major 254), so their zram gets 253: {@link #REAL_BUILTIN_BLOCK_DRIVERS}.
+         * module loads. The project's real machines have virtio_blk ("virtblk", major 254), so their
+         * zram gets 253: {@link #REAL_BUILTIN_BLOCK_DRIVERS}, the default with the real machines'
+         * zram build ({@link ZramKconfig#isRealKernelBuild()}); none by default otherwise.
          */
         public Builder builtinBlockDrivers(List<String> names) {
             this.builtinBlockDrivers = List.copyOf(names);
@@ -234,11 +237,11 @@ public final class Machine implements AutoCloseable {
 
         /**
          * The kernel of the project's real machines: zram built as they have it
-         * ({@link ZramKconfig#realKernel()}) and virtio_blk built in
-         * ({@link #REAL_BUILTIN_BLOCK_DRIVERS}), so zram's major and files are theirs.
+         * ({@link ZramKconfig#realKernel()}), and so virtio_blk built in
+         * ({@link #REAL_BUILTIN_BLOCK_DRIVERS}): zram's major and files are theirs.
          */
         public Builder realKernel() {
-            return zramKconfig(ZramKconfig.realKernel()).builtinBlockDrivers(REAL_BUILTIN_BLOCK_DRIVERS);
+            return zramKconfig(ZramKconfig.realKernel());
         }
 
         public Machine build() {

@@ -27,7 +27,8 @@ public abstract class MachineOptions {
     public static final String DISKSIZE = "disksize of every device, in bytes with an optional K, M, G, T, P or E suffix "
             + "(powers of 1024), e.g. 512M";
     /** {@code --algorithm}' help. */
-    public static final String ALGORITHM = "compression algorithm of the devices: lz4, lz4hc, zstd or deflate";
+    public static final String ALGORITHM = "compression algorithm of the devices: lzo-rle, lzo, lz4, lz4hc, zstd or deflate "
+            + "(--kconfig real: lzo-rle, lzo or lz4)";
 
     private static final String LOCKDEP = "lockdep (the kernel's CONFIG_PROVE_LOCKING): checks the order of every kernel "
             + "lock taken and reports a possible deadlock the first time two locks are taken in both orders; slower";

@@ -62,6 +62,11 @@ public record ZramKconfig(boolean writeback, boolean multiComp, boolean trackEnt
         return multiComp ? 4 : 1;
     }
 
+    /** Whether this is the real machines' build, whatever its default compressor. */
+    public boolean isRealKernelBuild() {
+        return !writeback && !multiComp && !trackEntryActime && REAL_KERNEL_BACKENDS.equals(backends);
+    }
+
     /** "real" or "full" when this is one of the two named configurations, else null. */
     public String configName() {
         if (equals(realKernel())) {
