@@ -260,7 +260,8 @@ public final class ZramStorm {
         return new StormReport(cfg, elapsed, io, dataLost.sum(), List.copyOf(lossSamples), verdict.splats(),
                 verdict.hungTaskReports(), verdict.deadlocks(), verdict.tasksInterrupted(), verdict.leaks(), unloadCycles.get(),
                 reloads.get(), reloadFailures.get(), snapshot(outcomes), snapshot(duringUnload), snapshotFlat(errnos), verdict.bugs(),
-                logWatch.lockdepClassification(), hotplugReport, instanceReport, List.copyOf(internalErrors), violations);
+                verdict.lockdepSummary(logWatch.lockdepClassification()), hotplugReport, instanceReport, List.copyOf(internalErrors),
+                violations);
     }
 
     private Thread spawn(String name, Runnable body) {

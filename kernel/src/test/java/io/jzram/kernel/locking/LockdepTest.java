@@ -53,6 +53,66 @@ class LockdepTest {
         }
     }
 
+    /**
+     * jzram's verdict beside the report: a cycle closed by waiting acquisitions can deadlock; one
+     * whose closing dependency (or every chain back) was recorded by an acquisition that cannot
+     * wait (a drain of a going module's files with the owner-reference fix) cannot, with the reason.
+     * The report itself is the kernel's either way.
+     */
+    @Test
+    void theVerdictTellsACycleThatCannotCloseApart() {
+        for (boolean cannotBlock : new boolean[] {false, true}) {
+            try (Kernel k = Kernel.boot()) {
+                Lockdep ld = k.lockdep();
+                LockClass mutex = ld.classFor("m", "index_mutex", LockClass.Kind.MUTEX);
+                LockClass active = ld.classFor("a", "kn->active", LockClass.Kind.PSEUDO);
+                Object mi = new Object();
+                Object ai = new Object();
+                // a store: holds the file's active reference, takes the mutex
+                ld.acquire(active, ai, true, true);
+                ld.acquire(mutex, mi, false, false);
+                ld.release(mutex, mi);
+                ld.release(active, ai);
+                // the remover: holds the mutex, drains the file
+                ld.acquire(mutex, mi, false, false);
+                ld.acquire(active, ai, false, false, cannotBlock ? "the owner module is going" : null);
+                ld.release(active, ai);
+                ld.release(mutex, mi);
+                assertThat(ld.circularReports()).isEqualTo(1);
+                Lockdep.CircularVerdict v = ld.circularVerdict();
+                assertThat(v.chain()).containsExactly("index_mutex", "kn->active", "index_mutex");
+                assertThat(v.canDeadlock()).as(v.describe()).isEqualTo(!cannotBlock);
+                if (cannotBlock) {
+                    assertThat(v.reason()).contains("index_mutex -> kn->active cannot block: the owner module is going");
+                    assertThat(v.describe()).startsWith("cannot deadlock: index_mutex -> kn->active -> index_mutex");
+                }
+            }
+        }
+    }
+
+    /** A dependency first recorded by a wait that cannot block, then by one that can, can block. */
+    @Test
+    void aDependencyOnceRecordedByAWaitThatCanBlockCanBlock() {
+        try (Kernel k = Kernel.boot()) {
+            Lockdep ld = k.lockdep();
+            LockClass mutex = ld.classFor("m", "index_mutex", LockClass.Kind.MUTEX);
+            LockClass active = ld.classFor("a", "kn->active", LockClass.Kind.PSEUDO);
+            Object mi = new Object();
+            Object ai = new Object();
+            ld.acquire(mutex, mi, false, false);
+            ld.acquire(active, ai, false, false, "module exit, the fix on");
+            ld.release(active, ai);
+            ld.acquire(active, ai, false, false); // hot_remove's drain: the module is live
+            ld.release(active, ai);
+            ld.release(mutex, mi);
+            ld.acquire(active, ai, true, true);
+            ld.acquire(mutex, mi, false, false);
+            ld.release(mutex, mi);
+            ld.release(active, ai);
+            assertThat(ld.circularVerdict().canDeadlock()).as(ld.circularVerdict().describe()).isTrue();
+        }
+    }
+
     @Test
     void longerChainsPrintTheChain() throws Exception {
         try (Kernel k = Kernel.boot()) {
