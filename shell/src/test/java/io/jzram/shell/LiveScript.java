@@ -45,6 +45,10 @@ final class LiveScript {
             "write_stream_granularity", "write_zeroes_max_bytes", "write_zeroes_unmap_max_bytes",
             "write_zeroes_unmap_max_hw_bytes", "zone_append_max_bytes", "zone_write_granularity", "zoned");
 
+    /** The bdi's files (max_bytes left out: it follows the machine's free memory, which jzram does not model). */
+    static final List<String> BDI_FILES = List.of("bdi/read_ahead_kb", "bdi/min_ratio", "bdi/min_ratio_fine", "bdi/max_ratio",
+            "bdi/max_ratio_fine", "bdi/min_bytes", "bdi/stable_pages_required", "bdi/strict_limit", "bdi/uevent");
+
     static final List<String> SUB_FILES = List.of("power/autosuspend_delay_ms", "power/control", "power/runtime_active_time",
             "power/runtime_status", "power/runtime_suspended_time", "trace/act_mask", "trace/enable", "trace/end_lba",
             "trace/pid", "trace/start_lba");
@@ -81,6 +85,11 @@ final class LiveScript {
         BLOCK_STORES.put("trace/start_lba", List.of("7"));
         BLOCK_STORES.put("trace/end_lba", List.of("9"));
         BLOCK_STORES.put("trace/pid", List.of("5", "4294967297"));
+        BLOCK_STORES.put("bdi/read_ahead_kb", List.of("256", "abc", "-1", "128"));
+        BLOCK_STORES.put("bdi/min_ratio", List.of("5", "101", "abc", "0"));
+        BLOCK_STORES.put("bdi/max_ratio", List.of("50", "3", "101", "100"));
+        BLOCK_STORES.put("bdi/max_ratio_fine", List.of("500000", "1000001", "1000000"));
+        BLOCK_STORES.put("bdi/strict_limit", List.of("1", "2", "abc", "0"));
     }
 
     /** The oracle stores that change what the device shows when they succeed; after the others nothing is shown. */
@@ -226,6 +235,8 @@ final class LiveScript {
         s.add("head -n 20 " + files(dir, "", DISK_FILES) + " 2>&1");
         s.add("head -n 20 " + files(dir, "queue/", QUEUE_FILES) + " 2>&1");
         s.add("head -n 20 " + files(dir, "", SUB_FILES) + " 2>&1");
+        s.add("ls " + dir + "/bdi " + dir + "/bdi/power");
+        s.add("head -n 20 " + files(dir, "", BDI_FILES) + " 2>&1");
     }
 
     private static String files(String dir, String prefix, List<String> names) {

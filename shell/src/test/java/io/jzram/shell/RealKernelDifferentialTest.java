@@ -198,6 +198,11 @@ class RealKernelDifferentialTest {
         }
     }
 
+    /** The links to a zram device elsewhere in /sys (ID: the hot-added one). */
+    private static final List<String> LINKS = List.of("/sys/block/zram0", "/sys/class/block/zram0",
+            "/sys/block/zramID", "/sys/class/block/zramID", "/sys/class/bdi/253:0",
+            "/sys/devices/virtual/bdi/253:0/subsystem");
+
     /** The trees in each state on the real machine (zram0 fresh, initialised, reset; the hot-added device; zram-control). */
     private static List<String> realTrees(int hotId) throws IOException {
         List<String> out = new ArrayList<>();
@@ -216,6 +221,11 @@ class RealKernelDifferentialTest {
             out.addAll(realTree(Path.of("/sys/devices/virtual/block/zram" + id)));
             out.add("== zram-control");
             out.addAll(realTree(Path.of("/sys/class/zram-control")));
+            out.add("== links");
+            for (String l : LINKS) {
+                String path = l.replace("ID", id);
+                out.add(path + " -> " + Files.readSymbolicLink(Path.of(path)));
+            }
         } finally {
             sysWrite("/sys/class/zram-control/hot_remove", id);
         }
@@ -238,6 +248,11 @@ class RealKernelDifferentialTest {
         out.addAll(emulatorTree(m, "/sys/devices/virtual/block/zram" + id));
         out.add("== zram-control");
         out.addAll(emulatorTree(m, "/sys/class/zram-control"));
+        out.add("== links");
+        for (String l : LINKS) {
+            String path = l.replace("ID", id);
+            out.add(path + " -> " + m.readlink(path));
+        }
         m.writeString("/sys/class/zram-control/hot_remove", id);
         return out;
     }
