@@ -10,6 +10,7 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -107,12 +108,7 @@ class BashParityTest {
         String jo = out.toString(StandardCharsets.UTF_8);
         String je = err.toString(StandardCharsets.UTF_8);
         if (!jo.equals(bo) || !je.equals(be)) {
-            Path dump = Path.of("target", "bash-parity");
-            Files.createDirectories(dump);
-            Files.writeString(dump.resolve("bash.out"), bo);
-            Files.writeString(dump.resolve("bash.err"), be);
-            Files.writeString(dump.resolve("jzram.out"), jo);
-            Files.writeString(dump.resolve("jzram.err"), je);
+            TargetDump.write("bash-parity", Map.of("bash.out", bo, "bash.err", be, "jzram.out", jo, "jzram.err", je));
         }
         assertThat(jo).as("stdout").isEqualTo(bo);
         assertThat(je).as("stderr").isEqualTo(be);

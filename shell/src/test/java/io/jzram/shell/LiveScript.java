@@ -206,26 +206,9 @@ final class LiveScript {
         return b.length > Commands.STDIO_BUFFER;
     }
 
-    /** A printf format that prints exactly these bytes. */
+    /** A printf format that prints exactly these bytes (the oracle's escapes, which printf reads too, and % and '). */
     static String printfFormat(byte[] b) {
-        StringBuilder sb = new StringBuilder();
-        for (byte x : b) {
-            int c = x & 0xFF;
-            if (c == '%') {
-                sb.append("%%");
-            } else if (c == '\\') {
-                sb.append("\\\\");
-            } else if (c == '\'') {
-                sb.append("'\\''");
-            } else if (c == '\n') {
-                sb.append("\\n");
-            } else if (c < 0x20 || c >= 0x7F) {
-                sb.append(String.format("\\%03o", c));
-            } else {
-                sb.append((char) c);
-            }
-        }
-        return sb.toString();
+        return OracleTable.escape(b).replace("%", "%%").replace("'", "'\\''");
     }
 
     private static void dump(List<String> s, String dir, String state) {

@@ -11,7 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -19,6 +18,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -84,18 +85,12 @@ class RealKernelDifferentialTest {
         return out.toByteArray();
     }
 
+    /** The shared corpus: -Djzram.corpus, or shared/corpus/... in a directory above this one; null when there is none. */
     static Path findCorpus() {
         String prop = System.getProperty("jzram.corpus");
-        if (prop != null && Files.isReadable(Path.of(prop))) {
-            return Path.of(prop);
-        }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve(CORPUS);
-            if (Files.isReadable(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
+        Stream<Path> candidates = Stream.concat(Stream.ofNullable(prop).map(Path::of),
+                Stream.iterate(Path.of("").toAbsolutePath(), Objects::nonNull, Path::getParent).map(d -> d.resolve(CORPUS)));
+        return candidates.filter(Files::isReadable).findFirst().orElse(null);
     }
 
     /** The first 16 MiB of the corpus, unpacked into {@code to}; false when xz is not there. */
@@ -328,36 +323,15 @@ class RealKernelDifferentialTest {
 
         long t2 = System.nanoTime();
         List<String> emuTree;
-        ByteArrayOutputStream both = new ByteArrayOutputStream();
+        String emulatorOut;
         try (Machine m = emulator(before)) {
             emuTree = emulatorTrees(m);
-            OutputStream o = new OutputStream() {
-                @Override
-                public void write(int b) {
-                    synchronized (both) {
-                        both.write(b);
-                    }
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    synchronized (both) {
-                        both.write(b, off, len);
-                    }
-                }
-            };
-            Shell.builder(m).name(file.toString()).out(o).err(o).seed(1).build().run(new StringReader(script));
+            emulatorOut = ShellRun.of(m, file.toString(), script).both();
         }
         long emulatorMs = (System.nanoTime() - t2) / 1_000_000;
-        String emulatorOut = both.toString(StandardCharsets.UTF_8);
 
-        Path dump = Path.of("target", "live-differential");
-        Files.createDirectories(dump);
-        Files.writeString(dump.resolve("script.sh"), script);
-        Files.writeString(dump.resolve("kernel.out"), kernelOut);
-        Files.writeString(dump.resolve("emulator.out"), emulatorOut);
-        Files.write(dump.resolve("kernel.tree"), realTree);
-        Files.write(dump.resolve("emulator.tree"), emuTree);
+        TargetDump.write("live-differential", Map.of("script.sh", script, "kernel.out", kernelOut, "emulator.out", emulatorOut,
+                "kernel.tree", String.join("\n", realTree) + "\n", "emulator.tree", String.join("\n", emuTree) + "\n"));
 
         LiveComparison.Result tree = LiveComparison.compare(realTree, emuTree);
         LiveComparison.Result lines = LiveComparison.compare(kernelOut.lines().toList(), emulatorOut.lines().toList());

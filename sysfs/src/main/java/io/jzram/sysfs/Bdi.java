@@ -76,37 +76,36 @@ final class Bdi {
         return Kstrtox.kstrtouint(buf.text(), 10);
     }
 
+    /** A ratio file: the value in units of {@code unit} millionths (a percent: 10000; _fine: 1); kstrtouint. */
+    private static Attribute<Device> ratio(String name, java.util.function.ToLongFunction<Bdi> get,
+            java.util.function.ObjLongConsumer<Bdi> set, long unit) {
+        return Attribute.rw(name, (dev, buf) -> buf.emit(get.applyAsLong(bdi(dev)) / unit + "\n"), (dev, buf) -> {
+            set.accept(bdi(dev), uint(buf) * unit);
+            return buf.count();
+        });
+    }
+
+    /** A bytes file: the ratio as a share of the dirty threshold; kstrtoull. */
+    private static Attribute<Device> bytes(String name, java.util.function.ToLongFunction<Bdi> get,
+            java.util.function.ObjLongConsumer<Bdi> set) {
+        return Attribute.rw(name, (dev, buf) -> buf.emit(get.applyAsLong(bdi(dev)) * DIRTY_THRESHOLD_BYTES / MAX_FINE + "\n"),
+                (dev, buf) -> {
+                    set.accept(bdi(dev), bytesToFine(Kstrtox.kstrtoull(buf.text(), 10)));
+                    return buf.count();
+                });
+    }
+
     static final List<AttributeGroup<Device>> GROUPS = List.of(AttributeGroup.of(
             Attribute.rw("read_ahead_kb", (dev, buf) -> buf.emit(bdi(dev).disk.queue().readAheadKb() + "\n"), (dev, buf) -> {
                 bdi(dev).disk.queue().setReadAheadKb(Kstrtox.kstrtoul(buf.text(), 10));
                 return buf.count();
             }),
-            Attribute.rw("min_ratio", (dev, buf) -> buf.emit(bdi(dev).min() / SCALE + "\n"), (dev, buf) -> {
-                bdi(dev).setMin(uint(buf) * SCALE);
-                return buf.count();
-            }),
-            Attribute.rw("min_ratio_fine", (dev, buf) -> buf.emit(bdi(dev).min() + "\n"), (dev, buf) -> {
-                bdi(dev).setMin(uint(buf));
-                return buf.count();
-            }),
-            Attribute.rw("max_ratio", (dev, buf) -> buf.emit(bdi(dev).max() / SCALE + "\n"), (dev, buf) -> {
-                bdi(dev).setMax(uint(buf) * SCALE);
-                return buf.count();
-            }),
-            Attribute.rw("max_ratio_fine", (dev, buf) -> buf.emit(bdi(dev).max() + "\n"), (dev, buf) -> {
-                bdi(dev).setMax(uint(buf));
-                return buf.count();
-            }),
-            Attribute.rw("min_bytes", (dev, buf) -> buf.emit(bdi(dev).min() * DIRTY_THRESHOLD_BYTES / MAX_FINE + "\n"),
-                    (dev, buf) -> {
-                        bdi(dev).setMin(bytesToFine(Kstrtox.kstrtoull(buf.text(), 10)));
-                        return buf.count();
-                    }),
-            Attribute.rw("max_bytes", (dev, buf) -> buf.emit(bdi(dev).max() * DIRTY_THRESHOLD_BYTES / MAX_FINE + "\n"),
-                    (dev, buf) -> {
-                        bdi(dev).setMax(bytesToFine(Kstrtox.kstrtoull(buf.text(), 10)));
-                        return buf.count();
-                    }),
+            ratio("min_ratio", Bdi::min, Bdi::setMin, SCALE),
+            ratio("min_ratio_fine", Bdi::min, Bdi::setMin, 1),
+            ratio("max_ratio", Bdi::max, Bdi::setMax, SCALE),
+            ratio("max_ratio_fine", Bdi::max, Bdi::setMax, 1),
+            bytes("min_bytes", Bdi::min, Bdi::setMin),
+            bytes("max_bytes", Bdi::max, Bdi::setMax),
             Attribute.ro("stable_pages_required", (dev, buf) -> buf.emit("0\n")),
             Attribute.rw("strict_limit", (dev, buf) -> {
                 synchronized (bdi(dev)) {

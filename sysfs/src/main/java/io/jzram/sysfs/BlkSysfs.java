@@ -110,16 +110,15 @@ final class BlkSysfs {
         return Attribute.ro(name, (d, buf) -> buf.emit(value.apply(d) + "\n"));
     }
 
-    private static Attribute<GenDisk> flag(String name, java.util.function.Predicate<RequestQueue> get,
-            java.util.function.BiConsumer<RequestQueue, Boolean> set) {
-        return Attribute.rw(name, (d, buf) -> buf.emit(get.test(d.queue()) ? "1\n" : "0\n"), (d, buf) -> {
-            set.accept(d.queue(), queueVar(buf) != 0);
+    private static Attribute<GenDisk> flag(String name, RequestQueue.Flag f) {
+        return Attribute.rw(name, (d, buf) -> buf.emit(d.queue().flag(f) ? "1\n" : "0\n"), (d, buf) -> {
+            d.queue().setFlag(f, queueVar(buf) != 0);
             return buf.count();
         });
     }
 
     static final AttributeGroup<GenDisk> QUEUE_ATTRS = AttributeGroup.of(
-            flag("add_random", RequestQueue::addRandom, RequestQueue::setAddRandom),
+            flag("add_random", RequestQueue.Flag.ADD_RANDOM),
             ro("atomic_write_boundary_bytes", d -> 0),
             ro("atomic_write_max_bytes", d -> 0),
             ro("atomic_write_unit_max_bytes", d -> 0),
@@ -140,8 +139,8 @@ final class BlkSysfs {
                 throw new ErrnoException(Errno.EINVAL, d.name() + " does not poll (no BLK_FEAT_POLL)");
             }),
             Attribute.rw("io_poll_delay", (d, buf) -> buf.emit("-1\n"), (d, buf) -> buf.count()),
-            flag("iostats", RequestQueue::ioStat, RequestQueue::setIoStat),
-            flag("iostats_passthrough", RequestQueue::iostatsPassthrough, RequestQueue::setIostatsPassthrough),
+            flag("iostats", RequestQueue.Flag.IOSTATS),
+            flag("iostats_passthrough", RequestQueue.Flag.IOSTATS_PASSTHROUGH),
             ro("logical_block_size", d -> d.queue().hardware().logicalBlockSize()),
             ro("max_discard_segments", d -> d.queue().hardware().maxDiscardSegments()),
             ro("max_hw_sectors_kb", d -> d.queue().hardware().maxHwSectorsRounded() >> 1),
@@ -165,8 +164,8 @@ final class BlkSysfs {
                 d.queue().setReadAheadKb(queueVar(buf));
                 return buf.count();
             }),
-            flag("rotational", RequestQueue::rotational, RequestQueue::setRotational),
-            flag("stable_writes", RequestQueue::stableWrites, RequestQueue::setStableWrites),
+            flag("rotational", RequestQueue.Flag.ROTATIONAL),
+            flag("stable_writes", RequestQueue.Flag.STABLE_WRITES),
             ro("virt_boundary_mask", d -> 0),
             Attribute.rw("write_cache", (d, buf) -> buf.emit(d.queue().writeBack() ? "write back\n" : "write through\n"),
                     (d, buf) -> {

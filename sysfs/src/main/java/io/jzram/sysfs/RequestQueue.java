@@ -3,6 +3,7 @@ package io.jzram.sysfs;
 
 import io.jzram.kernel.Errno;
 import io.jzram.kernel.ErrnoException;
+import java.util.EnumSet;
 
 /**
  * The tunable half of a disk's struct request_queue (block/blk-settings.c, blk-sysfs.c): the limits
@@ -30,20 +31,30 @@ public final class RequestQueue {
     private long maxUserSectors;
     private long maxUserDiscardSectors = QueueLimits.UINT_MAX;
     private boolean discardDisabled;
-    private boolean rotational;
-    private boolean addRandom;
-    private boolean stableWrites;
-    private boolean ioStat;
-    private boolean iostatsPassthrough;
+    private final EnumSet<Flag> flags = EnumSet.noneOf(Flag.class);
     private int nomerges;
     private boolean writeCacheDisabled;
 
+    /** The queue's on/off settings: a file each, 1 or 0 (any non-zero number written turns it on). */
+    public enum Flag {
+        /** rotational: BLK_FEAT_ROTATIONAL. */
+        ROTATIONAL,
+        /** add_random: BLK_FEAT_ADD_RANDOM. */
+        ADD_RANDOM,
+        /** stable_writes: BLK_FEAT_STABLE_WRITES. */
+        STABLE_WRITES,
+        /** iostats: BLK_FEAT_IO_STAT. */
+        IOSTATS,
+        /** iostats_passthrough: BLK_FLAG_IOSTATS_PASSTHROUGH. */
+        IOSTATS_PASSTHROUGH
+    }
+
     RequestQueue(QueueLimits hw) {
         this.hw = hw;
-        this.rotational = hw.rotational();
-        this.addRandom = hw.addRandom();
-        this.stableWrites = hw.stableWrites();
-        this.ioStat = hw.ioStat();
+        setFlag(Flag.ROTATIONAL, hw.rotational());
+        setFlag(Flag.ADD_RANDOM, hw.addRandom());
+        setFlag(Flag.STABLE_WRITES, hw.stableWrites());
+        setFlag(Flag.IOSTATS, hw.ioStat());
     }
 
     /** What the driver declared. */
@@ -76,24 +87,9 @@ public final class RequestQueue {
         return raPages << 2;
     }
 
-    public synchronized boolean rotational() {
-        return rotational;
-    }
-
-    public synchronized boolean addRandom() {
-        return addRandom;
-    }
-
-    public synchronized boolean stableWrites() {
-        return stableWrites;
-    }
-
-    public synchronized boolean ioStat() {
-        return ioStat;
-    }
-
-    public synchronized boolean iostatsPassthrough() {
-        return iostatsPassthrough;
+    /** Whether a flag is on. */
+    public synchronized boolean flag(Flag f) {
+        return flags.contains(f);
     }
 
     public synchronized int nomerges() {
@@ -136,24 +132,12 @@ public final class RequestQueue {
         }
     }
 
-    synchronized void setRotational(boolean on) {
-        rotational = on;
-    }
-
-    synchronized void setAddRandom(boolean on) {
-        addRandom = on;
-    }
-
-    synchronized void setStableWrites(boolean on) {
-        stableWrites = on;
-    }
-
-    synchronized void setIoStat(boolean on) {
-        ioStat = on;
-    }
-
-    synchronized void setIostatsPassthrough(boolean on) {
-        iostatsPassthrough = on;
+    synchronized void setFlag(Flag f, boolean on) {
+        if (on) {
+            flags.add(f);
+        } else {
+            flags.remove(f);
+        }
     }
 
     /** nomerges: 2 is QUEUE_FLAG_NOMERGES, any other non-zero QUEUE_FLAG_NOXMERGES (1). */

@@ -48,7 +48,9 @@ public abstract class MachineOptions {
 
     @Option(names = "--kconfig", paramLabel = "CONFIG", converter = Kconfigs.class, completionCandidates = Kconfigs.class,
             description = "the zram driver's build options: full (writeback, recompression and access times: every file "
-                    + "the driver can have) or real (none of them, as the 6.18 kernel is built) (default: ${DEFAULT-VALUE})")
+                    + "the driver can have, every backend) or real (none of them and the backends lzo-rle, lzo and lz4 only: "
+                    + "exactly the 6.18 kernel of the project's machines); lzo-rle is the default algorithm of both "
+                    + "(default: ${DEFAULT-VALUE})")
     String kconfig = "full";
 
     @Option(names = "--seed", paramLabel = "S", description = "random seed of the machine and of everything the command "

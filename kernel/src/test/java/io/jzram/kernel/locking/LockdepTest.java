@@ -53,6 +53,41 @@ class LockdepTest {
         }
     }
 
+    /** index_mutex and a kn->active class, with one instance each, on a fresh kernel's lockdep. */
+    private record Pair(Lockdep ld, LockClass mutex, Object mi, LockClass active, Object ai) {
+        static Pair of(Kernel k) {
+            Lockdep ld = k.lockdep();
+            return new Pair(ld, ld.classFor("m", "index_mutex", LockClass.Kind.MUTEX), new Object(),
+                    ld.classFor("a", "kn->active", LockClass.Kind.PSEUDO), new Object());
+        }
+
+        void store() {
+            LockdepTest.store(ld, active, ai, mutex, mi);
+        }
+
+        void drains(String... reasons) {
+            LockdepTest.drains(ld, mutex, mi, active, ai, reasons);
+        }
+    }
+
+    /** A store: holds the file's active reference (a read trylock), takes the mutex inside it. */
+    private static void store(Lockdep ld, LockClass active, Object ai, LockClass mutex, Object mi) {
+        ld.acquire(active, ai, true, true);
+        ld.acquire(mutex, mi, false, false);
+        ld.release(mutex, mi);
+        ld.release(active, ai);
+    }
+
+    /** A remover: holds the mutex and drains the file, each drain with its cannot-block reason (null: it can). */
+    private static void drains(Lockdep ld, LockClass mutex, Object mi, LockClass active, Object ai, String... reasons) {
+        ld.acquire(mutex, mi, false, false);
+        for (String r : reasons) {
+            ld.acquire(active, ai, false, false, r);
+            ld.release(active, ai);
+        }
+        ld.release(mutex, mi);
+    }
+
     /**
      * jzram's verdict beside the report: a cycle closed by waiting acquisitions can deadlock; one
      * whose closing dependency (or every chain back) was recorded by an acquisition that cannot
@@ -63,23 +98,11 @@ class LockdepTest {
     void theVerdictTellsACycleThatCannotCloseApart() {
         for (boolean cannotBlock : new boolean[] {false, true}) {
             try (Kernel k = Kernel.boot()) {
-                Lockdep ld = k.lockdep();
-                LockClass mutex = ld.classFor("m", "index_mutex", LockClass.Kind.MUTEX);
-                LockClass active = ld.classFor("a", "kn->active", LockClass.Kind.PSEUDO);
-                Object mi = new Object();
-                Object ai = new Object();
-                // a store: holds the file's active reference, takes the mutex
-                ld.acquire(active, ai, true, true);
-                ld.acquire(mutex, mi, false, false);
-                ld.release(mutex, mi);
-                ld.release(active, ai);
-                // the remover: holds the mutex, drains the file
-                ld.acquire(mutex, mi, false, false);
-                ld.acquire(active, ai, false, false, cannotBlock ? "the owner module is going" : null);
-                ld.release(active, ai);
-                ld.release(mutex, mi);
-                assertThat(ld.circularReports()).isEqualTo(1);
-                Lockdep.CircularVerdict v = ld.circularVerdict();
+                Pair p = Pair.of(k);
+                p.store();
+                p.drains(cannotBlock ? "the owner module is going" : null);
+                assertThat(k.lockdep().circularReports()).isEqualTo(1);
+                Lockdep.CircularVerdict v = k.lockdep().circularVerdict();
                 assertThat(v.chain()).containsExactly("index_mutex", "kn->active", "index_mutex");
                 assertThat(v.canDeadlock()).as(v.describe()).isEqualTo(!cannotBlock);
                 if (cannotBlock) {
@@ -94,22 +117,10 @@ class LockdepTest {
     @Test
     void aDependencyOnceRecordedByAWaitThatCanBlockCanBlock() {
         try (Kernel k = Kernel.boot()) {
-            Lockdep ld = k.lockdep();
-            LockClass mutex = ld.classFor("m", "index_mutex", LockClass.Kind.MUTEX);
-            LockClass active = ld.classFor("a", "kn->active", LockClass.Kind.PSEUDO);
-            Object mi = new Object();
-            Object ai = new Object();
-            ld.acquire(mutex, mi, false, false);
-            ld.acquire(active, ai, false, false, "module exit, the fix on");
-            ld.release(active, ai);
-            ld.acquire(active, ai, false, false); // hot_remove's drain: the module is live
-            ld.release(active, ai);
-            ld.release(mutex, mi);
-            ld.acquire(active, ai, true, true);
-            ld.acquire(mutex, mi, false, false);
-            ld.release(mutex, mi);
-            ld.release(active, ai);
-            assertThat(ld.circularVerdict().canDeadlock()).as(ld.circularVerdict().describe()).isTrue();
+            Pair p = Pair.of(k);
+            p.drains("module exit, the fix on", null); // then hot_remove's drain: the module is live
+            p.store();
+            assertThat(k.lockdep().circularVerdict().canDeadlock()).as(k.lockdep().circularVerdict().describe()).isTrue();
         }
     }
 
