@@ -43,7 +43,7 @@ public final class ShellCommand implements Callable<Integer> {
     MachineOptions.LockdepOn machine = new MachineOptions.LockdepOn(ZramFixes.UPSTREAM);
 
     @Option(names = "--algorithm", paramLabel = "A", description = MachineOptions.ALGORITHM + ", the driver's default "
-            + "(CONFIG_ZRAM_DEF_COMP) (default: lz4)")
+            + "(CONFIG_ZRAM_DEF_COMP) (default: lzo-rle, as the kernel)")
     String algorithm;
 
     @Option(names = "--no-zram", description = "do not load zram at boot (modprobe zram loads it)")

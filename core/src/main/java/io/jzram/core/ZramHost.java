@@ -71,7 +71,7 @@ public final class ZramHost {
             return this;
         }
 
-        /** CONFIG_ZRAM_DEF_COMP (default: {@link ZcompBackends#defaultBackend()}, lz4 here). */
+        /** CONFIG_ZRAM_DEF_COMP (default: {@link ZcompBackends#defaultBackend()}, lzo-rle as in the kernel). */
         public Builder defaultCompressor(String name) {
             this.defaultCompressor = Objects.requireNonNull(name);
             return this;

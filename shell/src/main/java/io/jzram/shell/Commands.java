@@ -152,16 +152,50 @@ final class Commands {
         return builtinWrite(c, "echo", b.toByteArray());
     }
 
+    /** The size of bash's stdout buffer (glibc's, from the st_blksize of what it writes to: 4096 here). */
+    static final int STDIO_BUFFER = 4096;
+
+    /**
+     * What a builtin prints, written as bash's line-buffered stdout writes it: one write(2) per line
+     * (up to and including each newline) and whenever 4096 bytes are buffered, as the builtin
+     * produces its output; then, at its end, bash checks the stream: if a write already failed it
+     * reports that (the last) error ("NAME: write error: ...", status 1) without flushing, and the
+     * rest of the buffer is written when the redirection is undone, its error ignored; else it
+     * flushes the rest and reports that write's error, if any. So {@code printf '1\n\n'} into a
+     * sysfs file is two stores, "1\n" and "\n", and 5001 bytes are a store of 4096 and one of 905,
+     * as on the real machine.
+     */
     private static int builtinWrite(Ctx c, String name, byte[] data) {
-        try {
-            c.out.writeAll(data);
-            return 0;
-        } catch (Io.BrokenPipe e) {
-            throw e;
-        } catch (ErrnoException e) {
-            c.bashErr(name + ": write error: " + e.errno().text());
+        ErrnoException failed = null;
+        int start = 0;
+        for (int i = 0; i < data.length; i++) {
+            if (data[i] == '\n' || i + 1 - start == STDIO_BUFFER) {
+                try {
+                    c.out.writeAll(data, start, i + 1 - start);
+                } catch (Io.BrokenPipe e) {
+                    throw e;
+                } catch (ErrnoException e) {
+                    failed = e;
+                }
+                start = i + 1;
+            }
+        }
+        if (start < data.length) {
+            try {
+                c.out.writeAll(data, start, data.length - start);
+            } catch (Io.BrokenPipe e) {
+                throw e;
+            } catch (ErrnoException e) {
+                if (failed == null) {
+                    failed = e;
+                }
+            }
+        }
+        if (failed != null) {
+            c.bashErr(name + ": write error: " + failed.errno().text());
             return 1;
         }
+        return 0;
     }
 
     /**
@@ -229,12 +263,22 @@ final class Commands {
 
     /** printf FORMAT [ARGS]: %s %b %c %d %i %u %o %x %X %% with flags and widths; the format repeats for extra arguments. */
     static int printf(Ctx c) {
-        if (c.argv.size() < 2) {
+        int first = 1;
+        if (first < c.argv.size() && c.argv.get(first).equals("--")) {
+            first++;
+        } else if (first < c.argv.size() && c.argv.get(first).startsWith("-") && c.argv.get(first).length() > 1) {
+            // bash's internal_getopt: only -v VAR is an option; anything else is an invalid one
+            String opt = c.argv.get(first);
+            c.bashErr("printf: " + opt.substring(0, Math.min(2, opt.length())) + ": invalid option");
+            c.err("printf: usage: printf [-v var] format [arguments]");
+            return 2;
+        }
+        if (c.argv.size() <= first) {
             c.bashErr("printf: usage: printf [-v var] format [arguments]");
             return 2;
         }
-        String fmt = c.argv.get(1);
-        List<String> args = c.argv.subList(2, c.argv.size());
+        String fmt = c.argv.get(first);
+        List<String> args = c.argv.subList(first + 1, c.argv.size());
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int status = 0;
         int used = 0;
@@ -446,7 +490,7 @@ final class Commands {
         }
         int status = 0;
         List<String> fileArgs = new ArrayList<>();
-        Map<String, List<String>> dirs = new java.util.LinkedHashMap<>();
+        Map<String, List<String>> dirs = new java.util.TreeMap<>(); // ls sorts its operands too
         for (String p : paths) {
             try {
                 if (Io.Fs.isMachinePath(p)) {
@@ -506,15 +550,20 @@ final class Commands {
         return status;
     }
 
-    /** head [-c N | -n N] [FILE...]. */
+    /** head [-c N | -n N] [-q | -v] [FILE...]: with several files, a "==> FILE <==" header before each, as GNU head. */
     static int head(Ctx c) {
         long bytes = -1;
         long lines = 10;
+        Boolean headers = null;
         List<String> files = new ArrayList<>();
         for (int i = 1; i < c.argv.size(); i++) {
             String a = c.argv.get(i);
             String v = null;
             char opt = 0;
+            if (a.equals("-q") || a.equals("-v")) {
+                headers = a.equals("-v");
+                continue;
+            }
             if (a.startsWith("-c") || a.startsWith("-n")) {
                 opt = a.charAt(1);
                 v = a.length() > 2 ? a.substring(2) : (i + 1 < c.argv.size() ? c.argv.get(++i) : null);
@@ -543,6 +592,8 @@ final class Commands {
             files.add("-");
         }
         int status = 0;
+        boolean printHeaders = headers != null ? headers : files.size() > 1;
+        boolean firstHeader = true;
         for (String f : files) {
             Io.In in;
             try {
@@ -553,6 +604,12 @@ final class Commands {
                 continue;
             }
             try {
+                if (printHeaders) {
+                    // write_header(): "==> NAME <==", a blank line before every header but the first
+                    c.out.writeAll(((firstHeader ? "" : "\n") + "==> " + (f.equals("-") ? "standard input" : f) + " <==\n")
+                            .getBytes(StandardCharsets.UTF_8));
+                    firstHeader = false;
+                }
                 byte[] buf = new byte[64 * 1024];
                 long left = bytes >= 0 ? bytes : Long.MAX_VALUE;
                 long linesLeft = lines;

@@ -10,6 +10,7 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,8 @@ class BashParityTest {
             printf 'zram0\\nzram1\\n\\tx\\001\\377end' > T/a
             printf '%s-%d-%x-%o|%5s|%-4s|\\n' s 42 255 8 ab cd
             printf '%d\\n' 12 x3 7
+            printf -1; echo printf=$?
+            printf -- '-1\\n'
             echo -e 'tab\\there' -n
             echo -n no newline; echo
             od -c T/a
@@ -40,6 +43,8 @@ class BashParityTest {
             head -c 4000 /dev/zero | od -An -c
             head -c 4000 /dev/zero | od -v -An -tx1 | head -n 2
             head -n 1 T/a
+            head -n 1 T/a T/nonexistent T/a; echo head=$?
+            head -q -c 2 T/a T/a; echo
             head -c 3 T/a; echo
             grep -n 'zram[0-9]' T/a
             grep -c zram T/a
@@ -61,6 +66,7 @@ class BashParityTest {
             dd if=T/a of=T/e bogus=1; echo dd=$?
             cat T/a T/nonexistent > /dev/null; echo cat=$?
             ls T/nonexistent; echo ls=$?
+            ls T/b T/a T/nonexistent; echo ls=$?
             for i in {3..1}; do echo "n=$i"; done
             V='a  b'; echo $V "$V" '$V'
             false || echo or; true && echo and; ! true; echo neg=$?
@@ -102,12 +108,7 @@ class BashParityTest {
         String jo = out.toString(StandardCharsets.UTF_8);
         String je = err.toString(StandardCharsets.UTF_8);
         if (!jo.equals(bo) || !je.equals(be)) {
-            Path dump = Path.of("target", "bash-parity");
-            Files.createDirectories(dump);
-            Files.writeString(dump.resolve("bash.out"), bo);
-            Files.writeString(dump.resolve("bash.err"), be);
-            Files.writeString(dump.resolve("jzram.out"), jo);
-            Files.writeString(dump.resolve("jzram.err"), je);
+            TargetDump.write("bash-parity", Map.of("bash.out", bo, "bash.err", be, "jzram.out", jo, "jzram.err", je));
         }
         assertThat(jo).as("stdout").isEqualTo(bo);
         assertThat(je).as("stderr").isEqualTo(be);

@@ -12,6 +12,7 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -129,12 +130,7 @@ class RealKernelShellParityTest {
         String jo = out.toString(StandardCharsets.UTF_8);
         String je = err.toString(StandardCharsets.UTF_8);
         if (!normalise(jo, dflt).equals(normalise(bo, dflt)) || !je.equals(be)) {
-            Path dump = Path.of("target", "real-parity");
-            Files.createDirectories(dump);
-            Files.writeString(dump.resolve("bash.out"), bo);
-            Files.writeString(dump.resolve("bash.err"), be);
-            Files.writeString(dump.resolve("jzram.out"), jo);
-            Files.writeString(dump.resolve("jzram.err"), je);
+            TargetDump.write("real-parity", Map.of("bash.out", bo, "bash.err", be, "jzram.out", jo, "jzram.err", je));
         }
         assertThat(normalise(jo, dflt)).as("stdout").isEqualTo(normalise(bo, dflt));
         assertThat(je.replaceAll("[0-9.e+-]+ s, [0-9.]+ [kMG]?B/s", "T s, R/s")).as("stderr")

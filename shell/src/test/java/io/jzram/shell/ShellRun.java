@@ -12,12 +12,17 @@ import java.nio.charset.StandardCharsets;
 record ShellRun(int status, String out, String err, String both) {
 
     static ShellRun of(Machine m, String script) {
+        return of(m, "bash", script);
+    }
+
+    /** The script run as bash runs a script file {@code name} (its errors say "NAME: line N:"). */
+    static ShellRun of(Machine m, String name, String script) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ByteArrayOutputStream both = new ByteArrayOutputStream();
         java.io.OutputStream o = tee(out, both);
         java.io.OutputStream e = tee(err, both);
-        Shell sh = Shell.builder(m).out(o).err(e).seed(1).build();
+        Shell sh = Shell.builder(m).name(name).out(o).err(e).seed(1).build();
         int status;
         try {
             status = sh.run(new StringReader(script));

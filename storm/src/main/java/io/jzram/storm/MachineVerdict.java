@@ -4,6 +4,7 @@ package io.jzram.storm;
 import io.jzram.core.ZramMemory;
 import io.jzram.kernel.Kernel;
 import io.jzram.kernel.SplatKind;
+import io.jzram.kernel.locking.Lockdep;
 import io.jzram.sysfs.zram.ZramDriver;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,14 +28,22 @@ import java.util.stream.Collectors;
  * @param tasksInterrupted blocked tasks interrupted to break them
  * @param leaks            what the unloaded loads still hold
  * @param bugs             the seed's bugs reproduced, with their evidence
+ * @param lockdep          lockdep's verdict on its circular-dependency report, or null (none, or not known): a
+ *                         report that cannot deadlock is printed with its reason and is no violation
  */
 public record MachineVerdict(Map<SplatKind, Long> splats, long hungTaskReports, List<String> deadlocks, long tasksInterrupted,
-        StormReport.Leaks leaks, List<String> bugs) {
+        StormReport.Leaks leaks, List<String> bugs, Lockdep.CircularVerdict lockdep) {
 
     public MachineVerdict {
         splats = Map.copyOf(splats);
         deadlocks = List.copyOf(deadlocks);
         bugs = List.copyOf(bugs);
+    }
+
+    /** A verdict without lockdep's verdict (for printing the lines of a report already judged). */
+    public MachineVerdict(Map<SplatKind, Long> splats, long hungTaskReports, List<String> deadlocks, long tasksInterrupted,
+            StormReport.Leaks leaks, List<String> bugs) {
+        this(splats, hungTaskReports, deadlocks, tasksInterrupted, leaks, bugs, null);
     }
 
     /**
@@ -58,9 +67,11 @@ public record MachineVerdict(Map<SplatKind, Long> splats, long hungTaskReports, 
         }
         List<String> deadlocks = breaker == null ? List.of() : breaker.deadlocks();
         List<String> drainers = breaker == null ? List.of() : breaker.drainers();
-        List<String> bugs = bugs(logWatch, leaks.leakedDevices(), leaks.removedDevicesHoldingMemory(), reloadFailures, drainers);
+        Lockdep.CircularVerdict cycle = kernel.lockdep().circularVerdict();
+        List<String> bugs = bugs(logWatch, leaks.leakedDevices(), leaks.removedDevicesHoldingMemory(), reloadFailures, drainers,
+                cycle);
         return new MachineVerdict(splats, kernel.hungTaskWatchdog().reports(), deadlocks,
-                breaker == null ? 0 : breaker.interrupted(), leaks, bugs);
+                breaker == null ? 0 : breaker.interrupted(), leaks, bugs, cycle);
     }
 
     /** Native memory this process holds now ({@link ZramMemory#processNativeBytes()}): take it before the machine boots. */
@@ -86,7 +97,8 @@ public record MachineVerdict(Map<SplatKind, Long> splats, long hungTaskReports, 
     }
 
     /** The seed's bugs that the log, the leaks and the broken deadlocks show, each with its evidence. */
-    static List<String> bugs(KernelLogWatch log, int leakedDevices, int removedHolding, long reloadFailures, List<String> drainers) {
+    static List<String> bugs(KernelLogWatch log, int leakedDevices, int removedHolding, long reloadFailures, List<String> drainers,
+            Lockdep.CircularVerdict cycle) {
         List<String> bugs = new ArrayList<>();
         if (log.stateLeft() > 0) {
             bugs.add("bug 1 (hotplug multistate at module exit): 'Error: Removing state 57 which has instances left.' x"
@@ -120,7 +132,7 @@ public record MachineVerdict(Map<SplatKind, Long> splats, long hungTaskReports, 
                     + "holding zram_index_mutex, drained the active reference of a disksize/reset store waiting for it");
         }
         String lc = log.lockdepClassification();
-        if (lc != null && exitDeadlocks == 0 && removeDeadlocks == 0) {
+        if (lc != null && exitDeadlocks == 0 && removeDeadlocks == 0 && (cycle == null || cycle.canDeadlock())) {
             bugs.add("lockdep (no deadlock needed): " + lc);
         }
         return bugs;
@@ -130,11 +142,25 @@ public record MachineVerdict(Map<SplatKind, Long> splats, long hungTaskReports, 
         return splats.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    /** The violations among these: splats, deadlocks, leaks, a final unload that did not happen. */
+    /** Whether lockdep's report is one that cannot deadlock (with the reason in {@link #lockdep}). */
+    public boolean lockdepCannotDeadlock() {
+        return lockdep != null && !lockdep.canDeadlock() && splats.getOrDefault(SplatKind.CIRCULAR_LOCKING, 0L) > 0;
+    }
+
+    /**
+     * The violations among these: splats (but not lockdep's report of a cycle that cannot deadlock:
+     * lockdep reports at most one, and {@link #lockdepSummary} prints it with its reason),
+     * deadlocks, leaks, a final unload that did not happen.
+     */
     public List<String> violations() {
         List<String> v = new ArrayList<>();
-        if (splatTotal() > 0) {
-            v.add("splats: " + splats.entrySet().stream().filter(e -> e.getValue() > 0).sorted(Map.Entry.comparingByKey())
+        Map<SplatKind, Long> counted = new EnumMap<>(SplatKind.class);
+        counted.putAll(splats);
+        if (lockdepCannotDeadlock()) {
+            counted.merge(SplatKind.CIRCULAR_LOCKING, -1L, Long::sum);
+        }
+        if (counted.values().stream().mapToLong(Long::longValue).sum() > 0) {
+            v.add("splats: " + counted.entrySet().stream().filter(e -> e.getValue() > 0).sorted(Map.Entry.comparingByKey())
                     .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
         }
         if (!deadlocks.isEmpty() || hungTaskReports > 0) {
@@ -147,6 +173,22 @@ public record MachineVerdict(Map<SplatKind, Long> splats, long hungTaskReports, 
             v.add("final unload: " + leaks.finalUnload());
         }
         return v;
+    }
+
+    /**
+     * The verdict's lockdep line: what the report is ({@code classification}, from the log) and
+     * whether it can deadlock, with the reason; null when lockdep reported no cycle.
+     */
+    public String lockdepSummary(String classification) {
+        if (classification == null && lockdep == null) {
+            return null;
+        }
+        String what = classification != null ? classification : "a circular dependency " + String.join(" -> ", lockdep.chain());
+        if (lockdep == null) {
+            return what;
+        }
+        return what + (lockdep.canDeadlock() ? "; CAN DEADLOCK: " : "; cannot deadlock, not a violation: ") + lockdep.reason()
+                + " (" + String.join(" -> ", lockdep.chain()) + ")";
     }
 
     /** The verdict's "splats", "deadlocks" and "leaked" lines (two-space indent, newline-terminated). */

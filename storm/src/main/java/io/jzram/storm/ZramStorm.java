@@ -18,6 +18,7 @@ import io.jzram.sysfs.OpenFlag;
 import io.jzram.sysfs.zram.ZramDisk;
 import io.jzram.sysfs.zram.ZramDriver;
 import io.jzram.sysfs.zram.ZramDriverHook;
+import io.jzram.sysfs.zram.ZramKconfig;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -100,7 +101,8 @@ public final class ZramStorm {
     private Machine m;
     private long t0;
     private Path tmpDir;
-    private List<String> algorithms = List.of("lz4");
+    /** The configured algorithms the storm picks from at random (set at the first load). */
+    private List<String> algorithms = List.of(ZramKconfig.KERNEL_DEFAULT_COMPRESSOR);
 
     private final Map<ZramDevice, long[]> generations = Collections.synchronizedMap(new IdentityHashMap<>());
     private final List<ZramDriver> drivers = new CopyOnWriteArrayList<>();
@@ -168,10 +170,10 @@ public final class ZramStorm {
         m.zram().driver().ifPresent(d -> {
             List<String> avail = d.devices().isEmpty() ? List.of() : d.devices().get(0).device().availableAlgorithms();
             algorithms = ALGORITHMS.stream().filter(avail::contains).toList();
+            if (algorithms.isEmpty()) {
+                algorithms = List.of(d.host().defaultCompressor()); // the driver's default, as an untouched device has
+            }
         });
-        if (algorithms.isEmpty()) {
-            algorithms = List.of("lz4");
-        }
 
         Slot[] slots = new Slot[cfg.devices()];
         for (int i = 0; i < slots.length; i++) {
@@ -258,7 +260,8 @@ public final class ZramStorm {
         return new StormReport(cfg, elapsed, io, dataLost.sum(), List.copyOf(lossSamples), verdict.splats(),
                 verdict.hungTaskReports(), verdict.deadlocks(), verdict.tasksInterrupted(), verdict.leaks(), unloadCycles.get(),
                 reloads.get(), reloadFailures.get(), snapshot(outcomes), snapshot(duringUnload), snapshotFlat(errnos), verdict.bugs(),
-                logWatch.lockdepClassification(), hotplugReport, instanceReport, List.copyOf(internalErrors), violations);
+                verdict.lockdepSummary(logWatch.lockdepClassification()), hotplugReport, instanceReport, List.copyOf(internalErrors),
+                violations);
     }
 
     private Thread spawn(String name, Runnable body) {

@@ -36,7 +36,15 @@ class ZramStormTest {
         assertThat(r.violations()).as(r.describe()).isEmpty();
         assertThat(r.ok()).isTrue();
         assertThat(r.dataLost()).isZero();
-        assertThat(r.splatTotal()).as(String.join("\n", storm.splatLines(40))).isZero();
+        if (fixes == ZramFixes.ALL && r.splats().get(SplatKind.CIRCULAR_LOCKING) > 0) {
+            // the seed's sysfs fix left lockdep's annotations alone: hot_add/hot_remove take zram_index_mutex inside
+            // their files' active references, and module exit drains those files holding it; the kernel reports the
+            // cycle, which cannot close (a store in flight holds the module): printed with its reason, no violation
+            assertThat(r.splatTotal()).as(String.join("\n", storm.splatLines(40))).isEqualTo(1);
+            assertThat(r.lockdepCycle()).contains("cannot deadlock, not a violation", "owner-module reference fix");
+        } else {
+            assertThat(r.splatTotal()).as(String.join("\n", storm.splatLines(40))).isZero();
+        }
         assertThat(r.deadlocks()).isEmpty();
         assertThat(r.leaks().bytes()).isZero();
         assertThat(r.leaks().finalUnloadDone()).isTrue();
@@ -84,10 +92,16 @@ class ZramStormTest {
         if (r.splats().get(SplatKind.CIRCULAR_LOCKING) > 0) {
             assertThat(r.lockdepCycle()).isNotNull();
         }
-        if (fixes == ZramFixes.SEED && r.outcomes().getOrDefault("hot_remove", java.util.Map.of()).containsKey("ok")
-                && r.outcomes().getOrDefault("disksize", java.util.Map.of()).containsKey("ok")) {
-            // finding (a): lockdep's report needs no deadlock
-            assertThat(r.lockdepCycle()).contains("finding (a)");
+        if (r.lockdepCycle() != null && r.lockdepCycle().contains("CAN DEADLOCK")) {
+            assertThat(r.ok()).as("a cycle that can deadlock is a violation").isFalse();
+        }
+        if (fixes == ZramFixes.PATCH11 && r.lockdepCycle() != null) {
+            // no owner-reference fix: every cycle of this kernel can close
+            assertThat(r.lockdepCycle()).contains("CAN DEADLOCK");
+        }
+        if (fixes == ZramFixes.SEED && r.lockdepCycle() != null && r.lockdepCycle().contains("finding (a)")) {
+            // hot_remove drains a live module's files: the owner-reference fix cannot help
+            assertThat(r.lockdepCycle()).contains("CAN DEADLOCK");
         }
     }
 }

@@ -22,11 +22,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *       counted down from 254 as find_dynamic_major does).
  *   <li>{@link #addDisk} (device_add_disk): the disk's device in class {@code block} at
  *       /sys/devices/virtual/block/NAME (with /sys/class/block/NAME and /sys/block/NAME symlinks),
- *       the block core's files ({@code size}, {@code stat}, {@code inflight}, {@code ro}, ...), the
- *       driver's groups, {@code queue/} with the limits, and /dev/NAME (mode 0660) reaching the
- *       disk's {@link BlockDevice}.
- *   <li>{@link #delGendisk}: {@code queue/}, the /sys/block link, then device_del, which removes
- *       /dev/NAME and the groups (draining every store in flight).
+ *       the block core's files ({@link BlkSysfs#DISK_ATTRS}: {@code size}, {@code stat},
+ *       {@code inflight}, {@code ro}, {@code events}, ...; {@code trace/}, {@link BlkTrace}), the
+ *       driver's groups, {@code power/}, {@code holders/} and {@code slaves/}, {@code queue/}
+ *       ({@link BlkSysfs#QUEUE_ATTRS} over the disk's {@link RequestQueue}), the bdi device
+ *       /sys/devices/virtual/bdi/MAJ:MIN ({@link Bdi}) with the disk's {@code bdi} link, and
+ *       /dev/NAME (mode 0660) reaching the disk's {@link BlockDevice}.
+ *   <li>{@link #delGendisk}: {@code queue/}, the bdi, {@code holders/} and {@code slaves/}, the
+ *       /sys/block link, then device_del, which removes /dev/NAME and the groups (draining every
+ *       store in flight).
  * </ul>
  *
  * <p>Locking: {@code major_names_lock} (a lockdep-visible mutex) guards the majors; the disk map is
@@ -38,6 +42,7 @@ public final class BlockLayer {
     private final DriverCore core;
     private final Sysfs sysfs;
     private final DeviceClass blockClass = DeviceClass.of("block");
+    private final DeviceClass bdiClass = DeviceClass.of("bdi");
     private final KObject sysBlock;
     private final Mutex majorNamesLock;
     private final Map<Integer, String> majors = new TreeMap<>();
@@ -48,6 +53,7 @@ public final class BlockLayer {
         this.core = core;
         this.sysfs = core.sysfs();
         this.majorNamesLock = new Mutex(kernel, "major_names_lock");
+        core.classRegister(bdiClass);
         core.classRegister(blockClass);
         this.sysBlock = sysfs.dir(sysfs.root(), "block");
     }
@@ -139,9 +145,16 @@ public final class BlockLayer {
             throw e;
         }
         sysfs.createLink(sysBlock, dev.kobject(), disk.name());
+        disk.holdersDir = sysfs.createDir(dev.kobject(), "holders");
+        disk.slavesDir = sysfs.createDir(dev.kobject(), "slaves");
         KObject queue = sysfs.createDir(dev.kobject(), "queue");
-        sysfs.createGroup(queue, QUEUE_ATTRS, disk);
+        sysfs.createGroup(queue, BlkSysfs.QUEUE_ATTRS, disk);
         disk.queueDir = queue;
+        Bdi bdi = new Bdi(disk);
+        Device bdiDev = Device.builder(bdi.name()).deviceClass(bdiClass).typeGroups(Bdi.GROUPS).driverData(bdi).build();
+        core.deviceAdd(bdiDev);
+        disk.bdiDevice = bdiDev;
+        sysfs.createLink(dev.kobject(), bdiDev.kobject(), "bdi");
     }
 
     /** del_gendisk(): queue/, /sys/block/NAME, then the device (and its groups, drained). */
@@ -152,10 +165,23 @@ public final class BlockLayer {
         disk.state = GenDisk.State.DELETED;
         KObject queue = disk.queueDir;
         if (queue != null) {
-            sysfs.removeGroup(queue, QUEUE_ATTRS);
+            sysfs.removeGroup(queue, BlkSysfs.QUEUE_ATTRS);
             sysfs.removeDir(queue);
             disk.queueDir = null;
         }
+        Device bdiDev = disk.bdiDevice;
+        if (bdiDev != null) {
+            sysfs.removeLink(disk.device.kobject(), "bdi");
+            core.deviceDel(bdiDev);
+            disk.bdiDevice = null;
+        }
+        for (KObject k : new KObject[] {disk.holdersDir, disk.slavesDir}) {
+            if (k != null) {
+                sysfs.removeDir(k);
+            }
+        }
+        disk.holdersDir = null;
+        disk.slavesDir = null;
         sysfs.removeLink(sysBlock, disk.name());
         core.deviceDel(disk.device);
         disks.remove(disk.name(), disk);
@@ -172,36 +198,7 @@ public final class BlockLayer {
 
     // ---------------------------------------------------------------- the block core's files
 
-    private static GenDisk disk(Device dev) {
-        return dev.driverData(GenDisk.class);
-    }
-
-    /** disk_attr_group (block/genhd.c). */
-    static final List<AttributeGroup<Device>> DISK_ATTR_GROUPS = List.of(AttributeGroup.of(
-            Attribute.ro("range", (dev, buf) -> buf.emit("1\n")),
-            Attribute.ro("ext_range", (dev, buf) -> buf.emit("1\n")),
-            Attribute.ro("removable", (dev, buf) -> buf.emit("0\n")),
-            Attribute.ro("hidden", (dev, buf) -> buf.emit("0\n")),
-            Attribute.ro("ro", (dev, buf) -> buf.emit(disk(dev).isReadOnly() ? "1\n" : "0\n")),
-            Attribute.ro("size", (dev, buf) -> buf.emit(disk(dev).capacitySectors() + "\n")),
-            Attribute.ro("alignment_offset", (dev, buf) -> buf.emit("0\n")),
-            Attribute.ro("discard_alignment", (dev, buf) -> buf.emit("0\n")),
-            Attribute.ro("diskseq", (dev, buf) -> buf.emit(disk(dev).diskseq() + "\n")),
-            Attribute.ro("stat", (dev, buf) -> buf.emit(disk(dev).statLine())),
-            Attribute.ro("inflight", (dev, buf) -> buf.emit(disk(dev).stats().inflightLine()))));
-
-    /** queue_attr_group (block/blk-sysfs.c), the limits part. */
-    static final AttributeGroup<GenDisk> QUEUE_ATTRS = AttributeGroup.of(
-            Attribute.ro("logical_block_size", (d, buf) -> buf.emit(d.queueLimits().logicalBlockSize() + "\n")),
-            Attribute.ro("physical_block_size", (d, buf) -> buf.emit(d.queueLimits().physicalBlockSize() + "\n")),
-            Attribute.ro("hw_sector_size", (d, buf) -> buf.emit(d.queueLimits().logicalBlockSize() + "\n")),
-            Attribute.ro("minimum_io_size", (d, buf) -> buf.emit(d.queueLimits().minimumIoSize() + "\n")),
-            Attribute.ro("optimal_io_size", (d, buf) -> buf.emit(d.queueLimits().optimalIoSize() + "\n")),
-            Attribute.ro("discard_granularity", (d, buf) -> buf.emit(d.queueLimits().discardGranularity() + "\n")),
-            Attribute.ro("discard_max_bytes", (d, buf) -> buf.emit((d.queueLimits().maxDiscardSectors() << 9) + "\n")),
-            Attribute.ro("discard_max_hw_bytes", (d, buf) -> buf.emit((d.queueLimits().maxDiscardSectors() << 9) + "\n")),
-            Attribute.ro("discard_zeroes_data", (d, buf) -> buf.emit("0\n")),
-            Attribute.ro("write_zeroes_max_bytes", (d, buf) -> buf.emit((d.queueLimits().maxWriteZeroesSectors() << 9) + "\n")),
-            Attribute.ro("rotational", (d, buf) -> buf.emit(d.queueLimits().rotational() ? "1\n" : "0\n")),
-            Attribute.ro("max_sectors_kb", (d, buf) -> buf.emit(d.queueLimits().maxSectorsKb() + "\n")));
+    /** disk_attr_groups (block/genhd.c): disk_attr_group and blk_trace_attr_group ({@code trace/}). */
+    static final List<AttributeGroup<Device>> DISK_ATTR_GROUPS = List.of(AttributeGroup.attributeGroups(null,
+            BlkSysfs.DISK_ATTRS).get(0), BlkTrace.GROUP);
 }

@@ -27,6 +27,8 @@ public final class Device {
     volatile KObject kobject;
     volatile DevNode devNode;
     volatile boolean registered;
+    /** power/control: "on" (pm_runtime_forbid) rather than "auto". */
+    volatile boolean runtimeForbidden;
 
     private Device(Builder b) {
         this.name = b.name;

@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@link #deviceAdd} (device_add): the directory under its parent, or under
  *       /sys/devices/virtual/CLASS for a class device without a parent (the glue directory),
  *       {@code uevent}, {@code dev} for devices with a dev_t, the groups in device_add_attrs order
- *       (class dev_groups, type groups, the driver's dev->groups), the class symlink
+ *       (class dev_groups, type groups, the driver's dev->groups), {@code power/}
+ *       ({@link DevicePower}, dpm_sysfs_add), the class symlink
  *       /sys/class/CLASS/NAME and the device's {@code subsystem} link, then the /dev node. A failure
  *       undoes what was done.
  *   <li>{@link #deviceDel} (device_del): the /dev node, the links, the groups in
@@ -45,6 +46,7 @@ public final class DriverCore {
     private final KObject classes;
     private final Map<String, DeviceClass> classRegistry = new ConcurrentHashMap<>();
     private final Object gdpMutex = new Object();
+    private final Attribute<Device> uevent = ueventAttribute();
 
     public DriverCore(Sysfs sysfs, Devtmpfs devtmpfs) {
         this.sysfs = sysfs;
@@ -192,7 +194,7 @@ public final class DriverCore {
         dev.kobject = kobj;
         List<Runnable> undo = new ArrayList<>();
         try {
-            sysfs.createFile(kobj, UEVENT, dev);
+            sysfs.createFile(kobj, uevent, dev);
             if (dev.hasDevt()) {
                 sysfs.createFile(kobj, DEV, dev);
             }
@@ -204,6 +206,8 @@ public final class DriverCore {
             undo.add(() -> sysfs.removeGroups(kobj, dev.typeGroups()));
             sysfs.createGroups(kobj, dev.groups(), dev);
             undo.add(() -> sysfs.removeGroups(kobj, dev.groups()));
+            sysfs.createGroup(kobj, DevicePower.GROUP, dev);
+            undo.add(() -> sysfs.removeGroup(kobj, DevicePower.GROUP));
             if (cls != null && cls.registered) {
                 sysfs.createLink(kobj, cls.kobject(), "subsystem");
                 sysfs.createLink(cls.kobject(), kobj, dev.name());
@@ -241,6 +245,7 @@ public final class DriverCore {
             sysfs.removeLink(cls.kobject(), dev.name());
         }
         sysfs.removeLink(kobj, "subsystem");
+        sysfs.removeGroup(kobj, DevicePower.GROUP);
         sysfs.removeGroups(kobj, dev.groups());
         sysfs.removeGroups(kobj, dev.typeGroups());
         if (cls != null) {
@@ -251,7 +256,7 @@ public final class DriverCore {
 
     private void removeDeviceDir(Device dev, KObject kobj) {
         sysfs.removeFile(kobj, DEV.name());
-        sysfs.removeFile(kobj, UEVENT.name());
+        sysfs.removeFile(kobj, uevent.name());
         sysfs.removeDir(kobj);
         dev.kobject = null;
         if (dev.parent() == null && dev.deviceClass() != null) {
@@ -274,8 +279,17 @@ public final class DriverCore {
 
     // ---------------------------------------------------------------- the files every device has
 
-    /** uevent: shows the device's environment; a store synthesises an event (accepted, no-op). */
-    private static final Attribute<Device> UEVENT = Attribute.rw("uevent", (dev, buf) -> {
+    /** kobject_actions[]. */
+    private static final List<String> UEVENT_ACTIONS = List.of("add", "remove", "change", "move", "online", "offline", "bind",
+            "unbind");
+
+    /**
+     * uevent: shows the device's environment (a disk adds DISKSEQ, as disk_uevent does); a store
+     * synthesises an event (kobject_synth_uevent: an action, optionally followed by a UUID and
+     * KEY=VALUE pairs; EINVAL otherwise, with the kernel's warning). No event goes anywhere here.
+     */
+    private Attribute<Device> ueventAttribute() {
+        return Attribute.rw("uevent", (dev, buf) -> {
         StringBuilder sb = new StringBuilder();
         if (dev.hasDevt()) {
             sb.append("MAJOR=").append(dev.major()).append('\n');
@@ -284,17 +298,58 @@ public final class DriverCore {
         }
         if (dev.nodeKind() == DevNode.Kind.BLOCK) {
             sb.append("DEVTYPE=disk\n");
+            if (dev.driverData() instanceof GenDisk disk) {
+                sb.append("DISKSEQ=").append(disk.diskseq()).append('\n');
+            }
         }
         return buf.emit(sb.toString());
     }, (dev, buf) -> {
-        String action = buf.cString().strip();
-        switch (action) {
-            case "add": case "remove": case "change": case "move": case "online": case "offline": case "bind": case "unbind":
-                return buf.count();
-            default:
-                throw new ErrnoException(Errno.EINVAL, "unknown uevent action '" + action + "'");
+        String bad = synthUeventError(buf.text());
+        if (bad != null) {
+            KObject k = dev.kobject();
+            sysfs.kernel().log().warn("synth uevent: " + (k == null ? "unknown device" : k.path().substring(4)) + ": " + bad);
+            throw new ErrnoException(Errno.EINVAL, bad);
         }
+        return buf.count();
     });
+    }
+
+    /** What kobject_synth_uevent() finds wrong with {@code s}, or null when it is an event. */
+    static String synthUeventError(String s) {
+        int count = s.length();
+        if (count > 0 && (s.charAt(count - 1) == '\n' || s.charAt(count - 1) == '\0')) {
+            count--;
+        }
+        String text = s.substring(0, count);
+        int sp = text.indexOf(' ');
+        String action = sp < 0 ? text : text.substring(0, sp);
+        if (text.isEmpty() || !UEVENT_ACTIONS.contains(action)) {
+            return "unknown uevent action string";
+        }
+        if (sp < 0) {
+            return null;
+        }
+        String args = text.substring(sp + 1);
+        if (args.isEmpty() || args.length() < 36 || !args.substring(0, 36).matches(
+                "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
+            return "incorrect uevent action arguments";
+        }
+        String rest = args.substring(36);
+        while (!rest.isEmpty()) {
+            if (rest.charAt(0) != ' ') {
+                return "incorrect uevent action arguments";
+            }
+            rest = rest.substring(1);
+            int end = rest.indexOf(' ');
+            String kv = end < 0 ? rest : rest.substring(0, end);
+            int eq = kv.indexOf('=');
+            if (eq <= 0 || !kv.substring(0, eq).chars().allMatch(Character::isLetterOrDigit)) {
+                return "incorrect uevent action arguments";
+            }
+            rest = end < 0 ? "" : rest.substring(end);
+        }
+        return null;
+    }
 
     /** dev: MAJOR:MINOR. */
     private static final Attribute<Device> DEV = Attribute.ro("dev", (dev, buf) -> buf.emit(dev.devt() + "\n"));

@@ -31,6 +31,8 @@ public final class GenDisk {
     private final int firstMinor;
     private final BlockDevice driverDevice;
     private final QueueLimits limits;
+    private final RequestQueue queue;
+    private final BlkTrace trace;
     private final Module owner;
     private final Object privateData;
     private final long diskseq;
@@ -39,6 +41,9 @@ public final class GenDisk {
     volatile State state = State.ALLOCATED;
     volatile Device device;
     volatile KObject queueDir;
+    volatile KObject holdersDir;
+    volatile KObject slavesDir;
+    volatile Device bdiDevice;
     private volatile boolean readOnly;
     private volatile java.util.function.Supplier<String> statSource;
 
@@ -49,6 +54,8 @@ public final class GenDisk {
         this.firstMinor = firstMinor;
         this.driverDevice = Objects.requireNonNull(driverDevice);
         this.limits = Objects.requireNonNull(limits);
+        this.queue = new RequestQueue(limits);
+        this.trace = new BlkTrace(this);
         this.owner = owner;
         this.privateData = privateData;
         this.diskseq = diskseq;
@@ -78,8 +85,19 @@ public final class GenDisk {
         return accounted;
     }
 
+    /** The limits the driver declared. */
     public QueueLimits queueLimits() {
         return limits;
+    }
+
+    /** The request queue: the limits as a user tuned them through {@code queue/}. */
+    public RequestQueue queue() {
+        return queue;
+    }
+
+    /** The {@code trace/} setup. */
+    BlkTrace trace() {
+        return trace;
     }
 
     /** fops->owner. */

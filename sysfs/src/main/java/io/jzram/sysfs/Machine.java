@@ -74,6 +74,9 @@ import java.util.Random;
  */
 public final class Machine implements AutoCloseable {
 
+    /** The block drivers built into the project's real machines' kernel that register before zram. */
+    public static final List<String> REAL_BUILTIN_BLOCK_DRIVERS = List.of("virtblk");
+
     private final Kernel kernel;
     private final CpuHotplug hotplug;
     private final Sysfs sysfs;
@@ -103,6 +106,11 @@ public final class Machine implements AutoCloseable {
         this.driverCore = new DriverCore(sysfs, devtmpfs);
         this.misc = new MiscRegistry(kernel, driverCore);
         this.blockLayer = new BlockLayer(kernel, driverCore);
+        List<String> builtin = b.builtinBlockDrivers != null ? b.builtinBlockDrivers
+                : b.zramKconfig.isRealKernelBuild() ? REAL_BUILTIN_BLOCK_DRIVERS : List.of();
+        for (String drv : builtin) {
+            blockLayer.registerBlkdev(0, drv);
+        }
         this.debugfs = new Debugfs(sysfs);
         this.vfs = new Vfs(sysfs.kernfs(), devtmpfs);
         this.rtnlMutex = new Mutex(kernel, "rtnl_mutex");
@@ -138,6 +146,7 @@ public final class Machine implements AutoCloseable {
         private boolean zram = true;
         private ZramFixes zramFixes = ZramFixes.UPSTREAM;
         private ZramKconfig zramKconfig = ZramKconfig.full();
+        private List<String> builtinBlockDrivers;
 
         private Builder() {
         }
@@ -213,6 +222,26 @@ public final class Machine implements AutoCloseable {
         public Builder zramKconfig(ZramKconfig kconfig) {
             this.zramKconfig = java.util.Objects.requireNonNull(kconfig);
             return this;
+        }
+
+        /**
+         * Block drivers built into the kernel that take a dynamic block major at boot, before any
+         * module loads. The project's real machines have virtio_blk ("virtblk", major 254), so their
+         * zram gets 253: {@link #REAL_BUILTIN_BLOCK_DRIVERS}, the default with the real machines'
+         * zram build ({@link ZramKconfig#isRealKernelBuild()}); none by default otherwise.
+         */
+        public Builder builtinBlockDrivers(List<String> names) {
+            this.builtinBlockDrivers = List.copyOf(names);
+            return this;
+        }
+
+        /**
+         * The kernel of the project's real machines: zram built as they have it
+         * ({@link ZramKconfig#realKernel()}), and so virtio_blk built in
+         * ({@link #REAL_BUILTIN_BLOCK_DRIVERS}): zram's major and files are theirs.
+         */
+        public Builder realKernel() {
+            return zramKconfig(ZramKconfig.realKernel());
         }
 
         public Machine build() {

@@ -44,7 +44,7 @@ class DeviceModelTest {
         m.misc().register(md);
         assertThat(md.minor()).isEqualTo(127);
         String d = "/sys/devices/virtual/misc/gizmo";
-        assertThat(m.ls(d)).containsExactly("dev", "hello", "subsystem", "uevent");
+        assertThat(m.ls(d)).containsExactly("dev", "hello", "power", "subsystem", "uevent");
         assertThat(m.cat(d + "/hello")).isEqualTo("hello gizmo\n");
         assertThat(m.cat(d + "/dev")).isEqualTo("10:127\n");
         assertThat(m.cat(d + "/uevent")).isEqualTo("MAJOR=10\nMINOR=127\nDEVNAME=gizmo\n");

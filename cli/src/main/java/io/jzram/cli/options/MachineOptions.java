@@ -27,7 +27,8 @@ public abstract class MachineOptions {
     public static final String DISKSIZE = "disksize of every device, in bytes with an optional K, M, G, T, P or E suffix "
             + "(powers of 1024), e.g. 512M";
     /** {@code --algorithm}' help. */
-    public static final String ALGORITHM = "compression algorithm of the devices: lz4, lz4hc, zstd or deflate";
+    public static final String ALGORITHM = "compression algorithm of the devices: lzo-rle, lzo, lz4, lz4hc, zstd or deflate "
+            + "(--kconfig real: lzo-rle, lzo or lz4)";
 
     private static final String LOCKDEP = "lockdep (the kernel's CONFIG_PROVE_LOCKING): checks the order of every kernel "
             + "lock taken and reports a possible deadlock the first time two locks are taken in both orders; slower";
@@ -47,7 +48,9 @@ public abstract class MachineOptions {
 
     @Option(names = "--kconfig", paramLabel = "CONFIG", converter = Kconfigs.class, completionCandidates = Kconfigs.class,
             description = "the zram driver's build options: full (writeback, recompression and access times: every file "
-                    + "the driver can have) or real (none of them, as the 6.18 kernel is built) (default: ${DEFAULT-VALUE})")
+                    + "the driver can have, every backend) or real (none of them and the backends lzo-rle, lzo and lz4 only: "
+                    + "exactly the 6.18 kernel of the project's machines); lzo-rle is the default algorithm of both "
+                    + "(default: ${DEFAULT-VALUE})")
     String kconfig = "full";
 
     @Option(names = "--seed", paramLabel = "S", description = "random seed of the machine and of everything the command "

@@ -79,7 +79,7 @@ public final class ServeCommand implements Callable<Integer> {
     long disksize = 1L << 30;
 
     @Option(names = "--algorithm", paramLabel = "A", description = MachineOptions.ALGORITHM + ", written to comp_algorithm "
-            + "before the disksize (default: the driver's, lz4)")
+            + "before the disksize (default: the driver's, lzo-rle)")
     String algorithm;
 
     @Option(names = "--shutdown-timeout", paramLabel = "D",

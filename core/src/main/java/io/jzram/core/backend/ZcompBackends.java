@@ -83,11 +83,11 @@ public final class ZcompBackends {
     }
 
     /**
-     * The default algorithm: the first listed of lz4, zstd, deflate. (The kernel's
-     * CONFIG_ZRAM_DEF_COMP is lzo-rle, which is now listed too; the default stays lz4 for now.)
+     * The default algorithm: the kernel's CONFIG_ZRAM_DEF_COMP, lzo-rle; where it is not listed
+     * (a registry of other backends), the first listed of lz4, zstd, deflate, else the first.
      */
     public ZcompBackend defaultBackend() {
-        for (String n : List.of("lz4", "zstd", "deflate")) {
+        for (String n : List.of("lzo-rle", "lz4", "zstd", "deflate")) {
             Optional<ZcompBackend> b = find(n);
             if (b.isPresent()) {
                 return b.get();

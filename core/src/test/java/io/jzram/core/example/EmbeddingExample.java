@@ -21,7 +21,7 @@ public final class EmbeddingExample {
     static MmStat run() throws IOException {
         try (ZramDevice dev = ZramDevice.builder()
                 .diskSize(1L << 30)          // 1 GiB; memory is taken only as pages are written
-                .algorithm("lz4")            // or lz4hc, zstd, deflate
+                .algorithm("lz4")            // default lzo-rle, as the kernel; or lzo, lz4hc, zstd, deflate
                 .cpus(4)                     // a private emulated machine with 4 CPUs
                 .memLimit(256L << 20)        // optional: mem_limit
                 .build()) {

@@ -94,12 +94,22 @@ public final class ActiveRefCount implements Waitable {
      * Interruptible here with EINTR (the count stays deactivated).
      */
     public void drain() {
+        drain(null);
+    }
+
+    /**
+     * {@link #drain()} when the caller knows the wait cannot block on anybody (no reference left can
+     * be held by a task that waits for a lock the caller holds): lockdep records the drain as
+     * usual, with {@code cannotBlock}, the reason, beside each dependency
+     * ({@link Lockdep#circularVerdict()}); the wait itself is the same.
+     */
+    public void drain(String cannotBlock) {
         if (active.get() >= 0) {
             throw new IllegalStateException("drain of active references of " + name + " before deactivate");
         }
         Lockdep lockdep = lockClass == null ? null : kernel.lockdep();
         if (lockdep != null) {
-            lockdep.acquire(lockClass, this, false, false);
+            lockdep.acquire(lockClass, this, false, false, cannotBlock);
         }
         try {
             if (active.get() == DEACTIVATED_BIAS) {

@@ -40,18 +40,41 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Lockdep {
 
-    /** A recorded dependency: {@code to} was taken while {@code from} was held, at {@code stack}. */
+    /**
+     * A recorded dependency: {@code to} was taken while {@code from} was held, at {@code stack}.
+     * {@code cannotBlock} is jzram's note beside the kernel's record: non-null while every
+     * acquisition of {@code to} under {@code from} so far was one that cannot wait for anybody
+     * (the reason why); the first acquisition that can wait clears it for good.
+     */
     static final class Dependency {
         final LockClass from;
         final LockClass to;
         final String task;
         final StackTraceElement[] stack;
+        volatile String cannotBlock;
 
-        Dependency(LockClass from, LockClass to, String task, StackTraceElement[] stack) {
+        Dependency(LockClass from, LockClass to, String task, StackTraceElement[] stack, String cannotBlock) {
             this.from = from;
             this.to = to;
             this.task = task;
             this.stack = stack;
+            this.cannotBlock = cannotBlock;
+        }
+    }
+
+    /**
+     * jzram's verdict on a "possible circular locking dependency" report (the kernel prints none):
+     * the cycle ({@code chain}: the lock held, the new lock, then the existing chain of classes
+     * back to the lock held), whether it can deadlock, and why. A cycle can deadlock when the new
+     * dependency and some chain of dependencies from the new lock back to the held one were all
+     * recorded by acquisitions that can wait; it cannot when every such chain (or the new
+     * dependency) goes through an acquisition that cannot wait for anybody, such as a kernfs drain
+     * of a file whose owner module is already going while the owner-reference fix is on.
+     */
+    public record CircularVerdict(List<String> chain, boolean canDeadlock, String reason) {
+        /** One line: "can deadlock" or "cannot deadlock", the chain, the reason. */
+        public String describe() {
+            return (canDeadlock ? "can deadlock: " : "cannot deadlock: ") + String.join(" -> ", chain) + " (" + reason + ")";
         }
     }
 
@@ -124,6 +147,7 @@ public final class Lockdep {
     private final AtomicInteger recursiveReports = new AtomicInteger();
     private final AtomicInteger unlockBalanceReports = new AtomicInteger();
     private final AtomicInteger assertReports = new AtomicInteger();
+    private volatile CircularVerdict circularVerdict;
 
     public Lockdep(Kernel kernel, boolean prove) {
         this.kernel = kernel;
@@ -180,6 +204,15 @@ public final class Lockdep {
      * dependencies on the locks the task holds, reports a cycle, and pushes the lock.
      */
     public void acquire(LockClass c, Object instance, boolean read, boolean trylock) {
+        acquire(c, instance, read, trylock, null);
+    }
+
+    /**
+     * lock_acquire() of a lock whose acquisition here cannot wait for anybody: the dependencies
+     * it records are the kernel's, and carry {@code cannotBlock}, the reason, for
+     * {@link #circularVerdict()} (null: an ordinary acquisition).
+     */
+    public void acquire(LockClass c, Object instance, boolean read, boolean trylock, String cannotBlock) {
         if (!prove) {
             return;
         }
@@ -197,7 +230,7 @@ public final class Lockdep {
                 for (int i = n - 1; i >= 0; i--) {
                     HeldLock h = hs.locks[i];
                     if (h.lockClass != c) {
-                        addDependency(hs, h, c, instance);
+                        addDependency(hs, h, c, instance, cannotBlock);
                     }
                     if (!h.trylock) {
                         break;
@@ -308,29 +341,79 @@ public final class Lockdep {
 
     // ---------------------------------------------------------------- the graph
 
-    private void addDependency(HeldStack hs, HeldLock prev, LockClass next, Object nextInstance) {
-        if (prev.lockClass.after.containsKey(next)) {
+    private void addDependency(HeldStack hs, HeldLock prev, LockClass next, Object nextInstance, String cannotBlock) {
+        Dependency known = prev.lockClass.after.get(next);
+        if (known != null) {
+            if (cannotBlock == null && known.cannotBlock != null) {
+                known.cannotBlock = null;
+            }
             return;
         }
         List<Dependency> cycle;
+        CircularVerdict verdict;
         synchronized (graphLock) {
-            if (prev.lockClass.after.containsKey(next) || !debugLocks) {
+            known = prev.lockClass.after.get(next);
+            if (known != null || !debugLocks) {
+                if (known != null && cannotBlock == null) {
+                    known.cannotBlock = null;
+                }
                 return;
             }
-            cycle = pathBetween(next, prev.lockClass);
+            cycle = pathBetween(next, prev.lockClass, false);
             if (cycle == null) {
                 prev.lockClass.after.put(next, new Dependency(prev.lockClass, next, Kernel.task(hs.thread),
-                        Thread.currentThread().getStackTrace()));
+                        Thread.currentThread().getStackTrace(), cannotBlock));
                 edges.incrementAndGet();
                 return;
             }
             debugLocks = false;
+            verdict = classify(prev.lockClass, next, cannotBlock, cycle);
+            circularVerdict = verdict;
         }
         reportCircular(hs, prev, next, nextInstance, cycle);
     }
 
-    /** Breadth-first search for a path of edges from -> ... -> to; null when there is none. */
-    private static List<Dependency> pathBetween(LockClass from, LockClass to) {
+    /** The verdict on the cycle {@code held -> next} closed over {@code path} (next -> ... -> held). */
+    private static CircularVerdict classify(LockClass held, LockClass next, String newCannotBlock, List<Dependency> path) {
+        List<String> chain = new ArrayList<>();
+        chain.add(held.name());
+        chain.add(next.name());
+        for (Dependency d : path) {
+            chain.add(d.to.name());
+        }
+        if (newCannotBlock != null) {
+            return new CircularVerdict(chain, false, "the new dependency " + held.name() + " -> " + next.name()
+                    + " cannot block: " + newCannotBlock);
+        }
+        List<Dependency> blocking = pathBetween(next, held, true);
+        if (blocking != null) {
+            return new CircularVerdict(chain, true, "every dependency of the cycle was recorded by an acquisition that waits");
+        }
+        String why = null;
+        for (Dependency d : path) {
+            String r = d.cannotBlock;
+            if (r != null) {
+                why = "the dependency " + d.from.name() + " -> " + d.to.name() + " cannot block: " + r;
+                break;
+            }
+        }
+        return new CircularVerdict(chain, false, why != null ? why
+                : "every chain that closes the cycle goes through an acquisition that cannot block");
+    }
+
+    /**
+     * jzram's verdict on the circular-dependency report lockdep made (at most one: it turns itself
+     * off after its first report), or null when there was none.
+     */
+    public CircularVerdict circularVerdict() {
+        return circularVerdict;
+    }
+
+    /**
+     * Breadth-first search for a path of edges from -> ... -> to (with {@code blockingOnly}, over
+     * edges that can block only); null when there is none.
+     */
+    private static List<Dependency> pathBetween(LockClass from, LockClass to, boolean blockingOnly) {
         Map<LockClass, Dependency> via = new HashMap<>();
         ArrayDeque<LockClass> queue = new ArrayDeque<>();
         queue.add(from);
@@ -346,6 +429,9 @@ public final class Lockdep {
                 return path;
             }
             for (Dependency d : c.after.values()) {
+                if (blockingOnly && d.cannotBlock != null) {
+                    continue;
+                }
                 if (!via.containsKey(d.to)) {
                     via.put(d.to, d);
                     queue.add(d.to);

@@ -53,6 +53,77 @@ class LockdepTest {
         }
     }
 
+    /** index_mutex and a kn->active class, with one instance each, on a fresh kernel's lockdep. */
+    private record Pair(Lockdep ld, LockClass mutex, Object mi, LockClass active, Object ai) {
+        static Pair of(Kernel k) {
+            Lockdep ld = k.lockdep();
+            return new Pair(ld, ld.classFor("m", "index_mutex", LockClass.Kind.MUTEX), new Object(),
+                    ld.classFor("a", "kn->active", LockClass.Kind.PSEUDO), new Object());
+        }
+
+        void store() {
+            LockdepTest.store(ld, active, ai, mutex, mi);
+        }
+
+        void drains(String... reasons) {
+            LockdepTest.drains(ld, mutex, mi, active, ai, reasons);
+        }
+    }
+
+    /** A store: holds the file's active reference (a read trylock), takes the mutex inside it. */
+    private static void store(Lockdep ld, LockClass active, Object ai, LockClass mutex, Object mi) {
+        ld.acquire(active, ai, true, true);
+        ld.acquire(mutex, mi, false, false);
+        ld.release(mutex, mi);
+        ld.release(active, ai);
+    }
+
+    /** A remover: holds the mutex and drains the file, each drain with its cannot-block reason (null: it can). */
+    private static void drains(Lockdep ld, LockClass mutex, Object mi, LockClass active, Object ai, String... reasons) {
+        ld.acquire(mutex, mi, false, false);
+        for (String r : reasons) {
+            ld.acquire(active, ai, false, false, r);
+            ld.release(active, ai);
+        }
+        ld.release(mutex, mi);
+    }
+
+    /**
+     * jzram's verdict beside the report: a cycle closed by waiting acquisitions can deadlock; one
+     * whose closing dependency (or every chain back) was recorded by an acquisition that cannot
+     * wait (a drain of a going module's files with the owner-reference fix) cannot, with the reason.
+     * The report itself is the kernel's either way.
+     */
+    @Test
+    void theVerdictTellsACycleThatCannotCloseApart() {
+        for (boolean cannotBlock : new boolean[] {false, true}) {
+            try (Kernel k = Kernel.boot()) {
+                Pair p = Pair.of(k);
+                p.store();
+                p.drains(cannotBlock ? "the owner module is going" : null);
+                assertThat(k.lockdep().circularReports()).isEqualTo(1);
+                Lockdep.CircularVerdict v = k.lockdep().circularVerdict();
+                assertThat(v.chain()).containsExactly("index_mutex", "kn->active", "index_mutex");
+                assertThat(v.canDeadlock()).as(v.describe()).isEqualTo(!cannotBlock);
+                if (cannotBlock) {
+                    assertThat(v.reason()).contains("index_mutex -> kn->active cannot block: the owner module is going");
+                    assertThat(v.describe()).startsWith("cannot deadlock: index_mutex -> kn->active -> index_mutex");
+                }
+            }
+        }
+    }
+
+    /** A dependency first recorded by a wait that cannot block, then by one that can, can block. */
+    @Test
+    void aDependencyOnceRecordedByAWaitThatCanBlockCanBlock() {
+        try (Kernel k = Kernel.boot()) {
+            Pair p = Pair.of(k);
+            p.drains("module exit, the fix on", null); // then hot_remove's drain: the module is live
+            p.store();
+            assertThat(k.lockdep().circularVerdict().canDeadlock()).as(k.lockdep().circularVerdict().describe()).isTrue();
+        }
+    }
+
     @Test
     void longerChainsPrintTheChain() throws Exception {
         try (Kernel k = Kernel.boot()) {

@@ -36,6 +36,9 @@ public final class KernfsActiveRef implements AutoCloseable {
             return;
         }
         closed = true;
+        if (module == null && node.owner() != null) {
+            node.unpinned.decrementAndGet();
+        }
         node.active.put();
         if (module != null) {
             module.put();

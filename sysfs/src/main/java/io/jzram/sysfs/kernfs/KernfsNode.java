@@ -29,6 +29,8 @@ public final class KernfsNode {
     private final long size;
     private final long ino;
     final ActiveRefCount active;
+    /** Active references held without the owner module (taken while the owner-reference fix was off). */
+    final java.util.concurrent.atomic.AtomicInteger unpinned = new java.util.concurrent.atomic.AtomicInteger();
     /** Children by name (directories only); guarded by the root's kernfs_rwsem. */
     final TreeMap<String, KernfsNode> children;
     volatile KernfsNode parent;

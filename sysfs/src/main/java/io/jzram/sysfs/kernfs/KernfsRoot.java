@@ -8,6 +8,7 @@ import io.jzram.kernel.locking.ActiveRefCount;
 import io.jzram.kernel.locking.LockClass;
 import io.jzram.kernel.locking.RwSemaphore;
 import io.jzram.kernel.module.Module;
+import io.jzram.kernel.module.ModuleState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -33,10 +34,10 @@ import java.util.concurrent.atomic.LongAdder;
  * the owner is going; the reference holds the module until it is put, so rmmod answers "in use"
  * while a show/store runs. The patch left lockdep's annotations alone, so a lockdep kernel still
  * reports the store-vs-exit cycle as soon as a store and a module exit with the shared lock have
- * both happened; here, with the fix on, a drain of a node whose owner is no longer live cannot
- * wait for a store (every store's reference would hold the module), so it waits only for gets that
- * try_module_get is refusing and is not annotated. That is the emulator's choice, so that the
- * fixed configuration runs clean.
+ * both happened, and so does jzram: every drain is annotated. What jzram adds is the reason such a
+ * report cannot deadlock: a drain of a node whose owner is going, with the fix on and no reference
+ * on it taken without the module, records its dependencies as ones that cannot block
+ * ({@link #OWNER_GOING_DRAIN}), and lockdep's verdict on the cycle says so.
  *
  * <p><b>Locking</b>: {@code kernfs_rwsem} (a lockdep-visible rw-semaphore) guards the tree's
  * structure; lookups take it for read, creation and removal for write. Removal drops it around each
@@ -279,6 +280,9 @@ public final class KernfsRoot {
             }
             return new KernfsActiveRef(kn, owner);
         }
+        if (owner != null) {
+            kn.unpinned.incrementAndGet();
+        }
         return new KernfsActiveRef(kn, null);
     }
 
@@ -340,35 +344,41 @@ public final class KernfsRoot {
         out.add(kn);
     }
 
-    /** kernfs_drain() for one deactivated node (called without the rwsem). */
-    private void drain(KernfsNode n) {
-        drains.increment();
+    /**
+     * Why draining {@code n} now cannot wait for anybody, or null when it can: with the owner-module
+     * reference fix on and the owner going, every reference that could still be held would have
+     * held the module (so the module could not be going); what is left are gets that
+     * try_module_get is refusing, each about to put its reference back. A reference taken while the
+     * fix was off holds no module and can wait: then the drain can block.
+     */
+    static final String OWNER_GOING_DRAIN = "with the owner-module reference fix, a store holding kn->active also holds "
+            + "the module, so module exit cannot be draining it";
+
+    private String drainCannotBlock(KernfsNode n) {
         Module owner = n.owner();
-        if (ownerReferenceFix && owner != null && !owner.isLive() && drainRefusedGets(n)) {
-            return;
+        if (ownerReferenceFix && owner != null && owner.state() == ModuleState.GOING && n.unpinned.get() == 0) {
+            return OWNER_GOING_DRAIN;
         }
-        if (n.active.count() > 0) {
-            drainsThatWaited.increment();
-        }
-        n.active.drain();
+        return null;
     }
 
     /**
-     * With the generic fix on and the owner going, no reference left on the node can hold the
-     * module (a get that held it would have kept the module from going), so what remains are gets
-     * being refused by try_module_get, each about to put its reference back. Waits for those
-     * without a lockdep annotation; gives up after a few milliseconds (references taken while the fix
-     * was off) and then the normal, annotated drain runs.
+     * kernfs_drain() for one deactivated node (called without the rwsem), annotated for lockdep on
+     * every node with a lock class, as the 2021 kernfs did: the remover "acquires" the node's
+     * kn->active class, so lockdep records a dependency on every lock the remover holds. The
+     * owner-reference fix left that annotation alone, so a lockdep kernel with the fix still
+     * reports the store-vs-exit cycle; the dependencies a drain records while its owner is going
+     * carry the reason they cannot block ({@link #drainCannotBlock}), and lockdep's verdict on a
+     * cycle ({@code Lockdep.circularVerdict()}) tells such a report apart from a real deadlock.
+     * Nothing here depends on timing.
      */
-    private static boolean drainRefusedGets(KernfsNode n) {
-        long deadline = System.nanoTime() + 5_000_000L;
-        while (n.active.count() > 0) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.yield();
+    private void drain(KernfsNode n) {
+        drains.increment();
+        String cannotBlock = drainCannotBlock(n);
+        if (n.active.count() > 0) {
+            drainsThatWaited.increment();
         }
-        return true;
+        n.active.drain(cannotBlock);
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.jzram.core.ZramHook;
 import io.jzram.core.ZramHost;
 import io.jzram.core.ZramMemory;
 import io.jzram.core.Zcomp;
+import io.jzram.core.backend.ZcompBackends;
 import io.jzram.hotplug.CpuHotplug;
 import io.jzram.kernel.Errno;
 import io.jzram.kernel.ErrnoException;
@@ -247,9 +248,11 @@ public final class ZramDriver implements ModuleLoader.ModuleCode {
             machine.setOwnerReferenceFix(true);
             kernel.log().notice("zram: fixes=" + f.paramValue() + ": kernfs owner references (the seed's patch 09/12) switched on");
         }
-        ZramHost.Builder hb = ZramHost.builder(machine.hotplug()).backends(module.backends()).resetVariant(f.resetVariant());
-        if (kconfig.defaultCompressor() != null) {
-            hb.defaultCompressor(kconfig.defaultCompressor());
+        ZcompBackends backends = module.backends();
+        ZramHost.Builder hb = ZramHost.builder(machine.hotplug()).backends(backends).resetVariant(f.resetVariant());
+        String dflt = kconfig.defaultCompressor();
+        if (dflt != null && backends.find(dflt).isPresent()) {
+            hb.defaultCompressor(dflt); // else the emulator's default (ZcompBackends.defaultBackend)
         }
         host = hb.build();
         diskGroups = ZramAttributes.groups(kconfig, f.ownerReferences() ? self : null);

@@ -3,10 +3,13 @@ package io.jzram.sysfs.zram;
 
 import io.jzram.core.ZramDevice;
 import io.jzram.core.ZramHook;
+import io.jzram.core.backend.ZcompBackend;
 import io.jzram.core.backend.ZcompBackends;
 import io.jzram.kernel.module.Module;
 import io.jzram.kernel.module.ModuleState;
 import io.jzram.sysfs.Machine;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -114,10 +117,19 @@ public final class ZramModule {
         this.defaultFixes = Objects.requireNonNull(fixes);
     }
 
-    /** The compression backends that work here (the kernel's backends[] minus what cannot run). */
+    /**
+     * The compression backends of this build that work here: the kernel's backends[] that the
+     * configuration has ({@link ZramKconfig#backends}), minus what cannot run.
+     */
     public synchronized ZcompBackends backends() {
         if (backends == null) {
-            backends = ZcompBackends.builtin();
+            List<ZcompBackend> built = new ArrayList<>();
+            for (ZcompBackend b : ZcompBackends.builtin().all()) {
+                if (kconfig.hasBackend(b.name())) {
+                    built.add(b);
+                }
+            }
+            backends = ZcompBackends.of(built);
         }
         return backends;
     }

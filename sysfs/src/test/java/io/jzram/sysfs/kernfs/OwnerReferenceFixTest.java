@@ -7,6 +7,7 @@ import io.jzram.kernel.Errno;
 import io.jzram.kernel.ErrnoException;
 import io.jzram.kernel.Kernel;
 import io.jzram.kernel.locking.LockClass;
+import io.jzram.kernel.locking.Lockdep;
 import io.jzram.kernel.locking.Mutex;
 import io.jzram.kernel.module.Module;
 import io.jzram.kernel.module.ModuleLoader;
@@ -213,43 +214,114 @@ class OwnerReferenceFixTest {
         assertThat(rmmod(kernel)).isNull();
     }
 
+    /**
+     * A module "m" whose init creates the file x (its store runs {@code beforeLock}, then takes and
+     * drops {@code lock}) and whose exit removes x holding {@code lock} (after {@code onExit}): the
+     * store-vs-exit construct of bug 2. Returns the file's slot, filled at init.
+     */
+    private static KernfsNode[] lockingModule(Kernel k, KernfsRoot r, Mutex lock, Runnable beforeLock, Runnable onExit) {
+        KernfsNode[] f = new KernfsNode[1];
+        k.modules().register("m", Set.of(), self -> new ModuleLoader.ModuleCode() {
+            @Override
+            public void init() {
+                FnOps ops = new FnOps(null, s -> {
+                    beforeLock.run();
+                    lock.lock();
+                    lock.unlock();
+                    return s.length();
+                });
+                LockClass cls = k.lockdep().classFor("m:x", "kn->active", LockClass.Kind.PSEUDO);
+                f[0] = r.createFile(r.root(), "x", 0200, PageBuffer.PAGE_SIZE, ops, null, cls, self);
+            }
+
+            @Override
+            public void exit() {
+                lock.lock();
+                try {
+                    onExit.run();
+                    r.remove(f[0]);
+                } finally {
+                    lock.unlock();
+                }
+            }
+        });
+        return f;
+    }
+
+    private static void storeOne(KernfsNode file) {
+        try (KernfsOpenFile of = KernfsOpenFile.open(file, false, true)) {
+            of.write("1".getBytes(StandardCharsets.ISO_8859_1), 0, 1);
+        }
+    }
+
+    /**
+     * The kernel with 09/12 keeps kernfs_drain's lockdep annotation, so lockdep reports the
+     * store-vs-exit cycle with and without the fix; jzram's verdict tells them apart: without the
+     * fix it can deadlock, with it it cannot (a store holding the file also holds the module, so exit
+     * cannot be draining it). Deterministic: the same run gives the same verdict every time.
+     */
     @Test
-    void lockdepSeesTheExitCycleOnlyWithoutTheFix() throws Exception {
-        for (boolean fix : new boolean[] {false, true}) {
+    void lockdepReportsTheExitCycleWithAndWithoutTheFixAndTellsThemApart() {
+        for (boolean fix : new boolean[] {false, true, false, true}) {
             try (Kernel k = Kernel.boot()) {
                 KernfsRoot r = new KernfsRoot(k, "t", true, new Random(1));
-                Mutex lock = new Mutex(k, "driver_lock");
-                KernfsNode[] f = new KernfsNode[1];
-                k.modules().register("m", Set.of(), self -> new ModuleLoader.ModuleCode() {
-                    @Override
-                    public void init() {
-                        FnOps ops = new FnOps(null, s -> {
-                            lock.lock();
-                            lock.unlock();
-                            return s.length();
-                        });
-                        LockClass cls = k.lockdep().classFor("m:x", "kn->active", LockClass.Kind.PSEUDO);
-                        f[0] = r.createFile(r.root(), "x", 0200, PageBuffer.PAGE_SIZE, ops, null, cls, self);
-                    }
-
-                    @Override
-                    public void exit() {
-                        lock.lock();
-                        try {
-                            r.remove(f[0]);
-                        } finally {
-                            lock.unlock();
-                        }
-                    }
-                });
+                KernfsNode[] f = lockingModule(k, r, new Mutex(k, "driver_lock"), () -> { }, () -> { });
                 r.setOwnerReferenceFix(fix);
                 k.modules().load("m", Map.of());
-                try (KernfsOpenFile of = KernfsOpenFile.open(f[0], false, true)) {
-                    of.write("1".getBytes(StandardCharsets.ISO_8859_1), 0, 1);
-                }
+                storeOne(f[0]);
                 k.modules().unload("m");
-                assertThat(k.lockdep().circularReports()).as("fix " + fix).isEqualTo(fix ? 0 : 1);
+                assertThat(k.lockdep().circularReports()).as("fix " + fix).isEqualTo(1);
+                Lockdep.CircularVerdict v = k.lockdep().circularVerdict();
+                assertThat(v.chain()).as(v.describe()).containsExactly("driver_lock", "kn->active", "driver_lock");
+                assertThat(v.canDeadlock()).as(v.describe()).isEqualTo(!fix);
+                if (fix) {
+                    assertThat(v.reason()).contains("owner-module reference fix", "module exit cannot be draining it");
+                }
             }
+        }
+    }
+
+    /**
+     * A reference taken while the fix was off holds no module: a drain that waits for it can block,
+     * so the cycle it closes can deadlock even with the fix on by then.
+     */
+    @Test
+    void aReferenceTakenWithoutTheFixMakesTheDrainBlocking() throws Exception {
+        try (Kernel k = Kernel.boot()) {
+            KernfsRoot r = new KernfsRoot(k, "t", true, new Random(1));
+            CountDownLatch inStore = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            KernfsNode[] f = lockingModule(k, r, new Mutex(k, "driver_lock"), () -> {
+                inStore.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, release::countDown);
+            k.modules().load("m", Map.of());
+            Thread w = new Thread(() -> {
+                try {
+                    storeOne(f[0]);
+                } catch (RuntimeException e) {
+                    // EINTR once the deadlock is broken
+                }
+            }, "store");
+            w.start();
+            assertThat(inStore.await(5, TimeUnit.SECONDS)).isTrue();
+            r.setOwnerReferenceFix(true); // the store in flight holds no module
+            Thread rmmod = new Thread(() -> k.modules().unload("m"), "rmmod");
+            rmmod.start();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (k.lockdep().circularVerdict() == null && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+            w.interrupt();
+            w.join(5000);
+            rmmod.join(5000);
+            Lockdep.CircularVerdict v = k.lockdep().circularVerdict();
+            assertThat(v).isNotNull();
+            assertThat(v.canDeadlock()).as(v.describe()).isTrue();
         }
     }
 }
