@@ -7,6 +7,24 @@ package io.jzram.core;
  * ({@code bio_start_io_acct}/{@code bio_end_io_acct}); discards, write-zeroes and flushes do not
  * reach the accounting on zram, so their fields stay 0, as on the real kernel. Times are in
  * milliseconds; sectors are 512 bytes; an unaligned request counts its bytes rounded up to sectors.
+ *
+ * @param readIos read requests completed
+ * @param readMerges read requests merged (0: zram takes bios, nothing merges)
+ * @param readSectors 512-byte sectors read
+ * @param readTicks milliseconds spent reading
+ * @param writeIos write requests completed
+ * @param writeMerges write requests merged (0)
+ * @param writeSectors 512-byte sectors written
+ * @param writeTicks milliseconds spent writing
+ * @param inFlight requests in flight now
+ * @param ioTicks milliseconds the device had requests in flight
+ * @param timeInQueue milliseconds of requests in flight, summed over the requests
+ * @param discardIos discard requests completed
+ * @param discardMerges discard requests merged
+ * @param discardSectors sectors discarded
+ * @param discardTicks milliseconds spent discarding
+ * @param flushIos flush requests completed
+ * @param flushTicks milliseconds spent flushing
  */
 public record BlockStat(long readIos, long readMerges, long readSectors, long readTicks,
         long writeIos, long writeMerges, long writeSectors, long writeTicks,

@@ -4,6 +4,9 @@ package io.jzram.core;
 /**
  * {@code /sys/block/zramN/debug_stat}: format version 1; the retired writestall as a literal 0;
  * {@code miss_free}, slot free notifications that found the slot locked and gave up.
+ *
+ * @param version the format version (1)
+ * @param missFree slot free notifications that found the slot locked and gave up
  */
 public record DebugStat(int version, long missFree) {
 

@@ -8,6 +8,12 @@ import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
  * What one device holds now, for leak checks: the pool's native chunks (Chronicle), the pool pages
  * in use, the slot table on the heap, its compressors' off-heap stream buffers, and the backing
  * file's block bitmap. All zero after a reset.
+ *
+ * @param poolReservedBytes native bytes the pool has reserved (its chunks)
+ * @param poolPages pool pages in use
+ * @param tableHeapBytes heap bytes of the slot table
+ * @param streamBytes off-heap bytes of the compressors' per-CPU stream buffers
+ * @param backingBitmapBytes heap bytes of the backing file's block bitmap
  */
 public record ZramMemory(long poolReservedBytes, long poolPages, long tableHeapBytes, long streamBytes, long backingBitmapBytes) {
 

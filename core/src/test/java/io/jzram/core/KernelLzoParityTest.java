@@ -4,7 +4,7 @@ package io.jzram.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import com.sun.nio.file.ExtendedOpenOption;
+import io.jzram.kernel.block.DirectIo;
 import io.jzram.core.backend.LzoBackend;
 import io.jzram.core.backend.ZcompBackend;
 import io.jzram.core.backend.ZcompConfig;
@@ -150,7 +150,7 @@ class KernelLzoParityTest {
             aligned.limit(PAGE);
             try (ZcompConfig config = backend.setup(ZcompParams.defaults());
                     ZcompContext ctx = config.createContext();
-                    FileChannel dev = FileChannel.open(k.dev, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)) {
+                    FileChannel dev = FileChannel.open(k.dev, StandardOpenOption.WRITE, DirectIo.require())) {
                 ByteBuffer packed = ByteBuffer.allocate(2 * PAGE);
                 ByteBuffer back = ByteBuffer.allocate(PAGE);
                 for (int i = 0; i < PAGES; i++) {

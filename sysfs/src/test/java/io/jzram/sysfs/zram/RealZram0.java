@@ -100,7 +100,7 @@ public final class RealZram0 implements AutoCloseable {
 
     /** O_DIRECT pwrite of whole pages at {@code offset} (one write per page, as dd bs=4k oflag=direct). */
     String writePages(long offset, byte[] data) {
-        OpenOption direct = com.sun.nio.file.ExtendedOpenOption.DIRECT;
+        OpenOption direct = io.jzram.kernel.block.DirectIo.require();
         try (FileChannel ch = FileChannel.open(DEV, StandardOpenOption.WRITE, direct)) {
             ByteBuffer buf = ByteBuffer.allocateDirect(8192).alignedSlice(4096);
             long written = 0;
@@ -117,7 +117,7 @@ public final class RealZram0 implements AutoCloseable {
 
     /** O_DIRECT pread of {@code len} bytes at {@code offset}, or null on error. */
     byte[] readPages(long offset, int len) throws IOException {
-        OpenOption direct = com.sun.nio.file.ExtendedOpenOption.DIRECT;
+        OpenOption direct = io.jzram.kernel.block.DirectIo.require();
         try (FileChannel ch = FileChannel.open(DEV, StandardOpenOption.READ, direct)) {
             ByteBuffer buf = ByteBuffer.allocateDirect(len + 4096).alignedSlice(4096);
             buf.limit(len);
