@@ -70,13 +70,22 @@ final class ZramDataPath {
         }
         long cap = z.disksize();
         if (offset > cap || length > cap - offset) {
+            if (z.device().closedEmbedded()) {
+                throw z.device().closedIo();
+            }
             throw new ErrnoIOException(outOfRange, z.name + ": [" + offset + ", +" + length + ") beyond the capacity " + cap);
         }
         if (length == 0) {
+            if (z.device().closedEmbedded()) {
+                throw z.device().closedIo();
+            }
             return null;
         }
         ZramMeta m = z.meta();
         if (m == null) {
+            if (z.device().closedEmbedded()) {
+                throw z.device().closedIo();
+            }
             throw new ErrnoIOException(outOfRange, z.name + " was reset");
         }
         if (!m.usage.tryGet()) {

@@ -2,11 +2,15 @@
 package io.jzram.core;
 
 import io.jzram.core.backend.ZcompParams;
+import io.jzram.kernel.Errno;
+import io.jzram.kernel.ErrnoException;
+import io.jzram.kernel.ErrnoIOException;
 import io.jzram.kernel.block.BlockDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -32,6 +36,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * attributes), {@link ZramStatsShow} (the statistics), {@link ZramDataPath} (requests and pages),
  * {@link ZramIdle}, {@link ZramWriteback} and {@link ZramRecompress} (post-processing). This class
  * only forwards; the I/O methods are one call through a final field, which the JIT inlines.
+ *
+ * <h2>Bad input and use after close</h2>
+ * A null buffer is a {@link NullPointerException} that names the parameter ({@code src},
+ * {@code dst}), thrown before anything is done; negative offsets or lengths are
+ * {@link io.jzram.kernel.ErrnoIOException}s with EINVAL; ranges beyond the capacity ENOSPC (write,
+ * discard, write-zeroes) or EIO (read). Once an embedded device is {@link #close() closed}, every
+ * request and every operation that acts on it (I/O, flush, open, the maintenance operations and
+ * the setters) fails with ENXIO and a message that says the device is closed; the read-only
+ * queries (name, capacity, statistics, {@link #memory()}) keep answering, with the figures of the
+ * emptied device.
  *
  * <p>Thread-safe: requests on different pages run in parallel; see {@link ZramState} for the locks.
  */
@@ -144,6 +158,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
 
     /** {@code mem_limit_store} after memparse: rounded up to pages; 0 = no limit; allowed in any state. */
     public void setMemLimit(long bytes) {
+        ensureOpen();
         config.setMemLimit(bytes);
     }
 
@@ -154,6 +169,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
 
     /** {@code mem_used_max_store} of "0": the peak becomes the pool's current size (when initialised). */
     public void resetMemUsedMax() {
+        ensureOpen();
         config.resetMemUsedMax();
     }
 
@@ -164,6 +180,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
 
     /** {@code writeback_limit_enable_store}. */
     public void setWritebackLimitEnable(boolean enable) {
+        ensureOpen();
         config.setWritebackLimitEnable(enable);
     }
 
@@ -173,6 +190,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
 
     /** {@code writeback_limit_store}: pages (4 KiB units) writeback may still write while the limit is enabled. */
     public void setWritebackLimit(long pages) {
+        ensureOpen();
         config.setWritebackLimit(pages);
     }
 
@@ -216,11 +234,13 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
 
     /** {@code compact_store}: EINVAL when not initialised; returns the pages freed. */
     public long compact() {
+        ensureOpen();
         return config.compact();
     }
 
     /** {@code idle_store} of "all": marks every slot that holds a compressed object IDLE. EINVAL when not initialised. */
     public void markIdleAll() {
+        ensureOpen();
         idle.markIdleAll();
     }
 
@@ -229,6 +249,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * {@code ageSeconds} seconds, and un-marks the others (access-time tracking is built in).
      */
     public void markIdle(long ageSeconds) {
+        ensureOpen();
         idle.markIdle(ageSeconds);
     }
 
@@ -240,11 +261,13 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * written back); a failed file write is reported as EIO after the others were tried.
      */
     public void writeback(WritebackRequest request) {
+        ensureOpen();
         writeback.writeback(request);
     }
 
     /** {@code writeback_store} of {@code type=MODE} (or the bare word). */
     public void writeback(WritebackType type) {
+        ensureOpen();
         writeback.writeback(WritebackRequest.of(type));
     }
 
@@ -257,6 +280,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * incompressible. Returns the number of slots recompressed.
      */
     public long recompress(RecompressRequest r) {
+        ensureOpen();
         return recompress.recompress(r);
     }
 
@@ -265,17 +289,20 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
     /** blkdev_get / zram_open: EBUSY while a reset or removal claims the device. */
     @Override
     public Opener open() throws IOException {
+        if (closedEmbedded()) {
+            throw closedIo();
+        }
         return lifecycle.open();
     }
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        dataPath.write(offset, src);
+        dataPath.write(offset, Objects.requireNonNull(src, "src"));
     }
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        dataPath.read(offset, dst);
+        dataPath.read(offset, Objects.requireNonNull(dst, "dst"));
     }
 
     /**
@@ -299,7 +326,10 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
 
     /** flush: requests complete synchronously, so this only orders after the completed ones. */
     @Override
-    public void flush() {
+    public void flush() throws IOException {
+        if (closedEmbedded()) {
+            throw closedIo();
+        }
         lifecycle.sync();
     }
 
@@ -344,5 +374,21 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
 
     public boolean isClosed() {
         return closed.get();
+    }
+
+    /** Whether this is an embedded device that has been closed (every later use fails with ENXIO). */
+    boolean closedEmbedded() {
+        return lifeOpener != null && closed.get();
+    }
+
+    /** The error of a request to a closed embedded device. */
+    ErrnoIOException closedIo() {
+        return new ErrnoIOException(Errno.ENXIO, z.name + " is closed");
+    }
+
+    private void ensureOpen() {
+        if (closedEmbedded()) {
+            throw new ErrnoException(Errno.ENXIO, z.name + " is closed");
+        }
     }
 }
