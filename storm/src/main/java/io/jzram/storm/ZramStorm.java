@@ -121,6 +121,13 @@ public final class ZramStorm {
     private final LongAdder racedReads = new LongAdder();
     private final LongAdder generationsNoticed = new LongAdder();
     private final LongAdder ioErrors = new LongAdder();
+    /** Failed writes, discards and flushes that nothing explains (a violation), with samples. */
+    private final LongAdder unexplainedIo = new LongAdder();
+    private final List<String> unexplainedSamples = Collections.synchronizedList(new ArrayList<>());
+    /** Failed writes, discards and flushes by what explains them. */
+    private final Map<String, LongAdder> explainedIo = new ConcurrentHashMap<>();
+    /** When a mem_limit store last succeeded, by device id (nanoTime). */
+    private final Map<Integer, Long> memLimitSetAt = new ConcurrentHashMap<>();
     private final LongAdder dataLost = new LongAdder();
     private final LongAdder sysfsOps = new LongAdder();
     private final List<String> lossSamples = Collections.synchronizedList(new ArrayList<>());
@@ -228,6 +235,14 @@ public final class ZramStorm {
             progress.accept(progressLine(ops - lastOps, (now - lastT) / 1e9, ops));
             lastOps = ops;
             lastT = now;
+            if (cfg.stopOnBug() != null) {
+                String seen = bugSoFar(cfg.stopOnBug());
+                if (seen != null) {
+                    progress.accept(String.format(Locale.ROOT, "[%5.1fs] reproduced, stopping the load: %s", (System.nanoTime() - t0) / 1e9,
+                            seen));
+                    break;
+                }
+            }
         }
 
         // stop everything, let the writers verify and close
@@ -270,10 +285,15 @@ public final class ZramStorm {
         List<String> bugs = bugsReproduced(leakedDevices, removedHolding);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
         StormReport.Io io = new StormReport.Io(writes.sum(), reads.sum(), discards.sum(), bytesWritten.sum(), bytesRead.sum(),
-                pagesVerified.sum(), racedReads.sum(), generationsNoticed.sum(), ioErrors.sum());
+                pagesVerified.sum(), racedReads.sum(), generationsNoticed.sum(), ioErrors.sum(), unexplainedIo.sum(),
+                snapshotFlat(explainedIo));
         List<String> violations = new ArrayList<>();
         if (dataLost.sum() > 0) {
             violations.add("data lost: " + dataLost.sum() + " pages");
+        }
+        if (unexplainedIo.sum() > 0) {
+            violations.add("unexplained I/O errors: " + unexplainedIo.sum() + " (a failed write, discard or flush of an open device "
+                    + "that no reset, removal or mem_limit explains; first: " + unexplainedSamples.get(0) + ")");
         }
         long splatTotal = splats.values().stream().mapToLong(Long::longValue).sum();
         if (splatTotal > 0) {
@@ -379,9 +399,11 @@ public final class ZramStorm {
         for (SplatKind k : SplatKind.values()) {
             splats += m.kernel().log().splatTotal(k);
         }
-        return String.format(Locale.ROOT, "[%5.1fs] ops/s %7.0f  online %d/%d  unloads %d  deadlocks %d  splats %d  data lost %d  errors:%s",
+        long rss = ProcessMemory.rssBytes();
+        return String.format(Locale.ROOT, "[%5.1fs] ops/s %7.0f  online %d/%d  unloads %d  deadlocks %d  splats %d  data lost %d  rss %s  off-heap %s  errors:%s",
                 (System.nanoTime() - t0) / 1e9, ops / Math.max(1e-9, secs), m.hotplug().onlineCount(), m.hotplug().nrCpus(),
-                unloadCycles.get(), deadlocks.size(), splats, dataLost.sum(), err.length() == 0 ? " none" : err.toString());
+                unloadCycles.get(), deadlocks.size(), splats, dataLost.sum(), rss < 0 ? "-" : ProcessMemory.mib(rss),
+                ProcessMemory.mib(ZramMemory.processNativeBytes()), err.length() == 0 ? " none" : err.toString());
     }
 
     // =============================================================================== sysfs helpers
@@ -485,7 +507,7 @@ public final class ZramStorm {
     // =============================================================================== devices: writers
 
     /** A session: the writer holds /dev/zramN open; readers may verify through the disk's block device. */
-    private record Session(MachineFile file, BlockDevice bdev, int pages) {
+    private record Session(MachineFile file, BlockDevice bdev, int pages, long startNanos) {
     }
 
     /** One device slot: its writer's memory of what it wrote, and the open session. */
@@ -585,7 +607,7 @@ public final class ZramStorm {
                 s.device = dev;
                 s.gen = gen;
             }
-            Session ss = new Session(f, bdev, (int) Math.min(maxPages, cap / PAGE));
+            Session ss = new Session(f, bdev, (int) Math.min(maxPages, cap / PAGE), System.nanoTime());
             s.sessionLock.writeLock().lock();
             try {
                 s.session = ss;
@@ -632,7 +654,7 @@ public final class ZramStorm {
                     bytesWritten.add(PAGE);
                 } catch (IOException e) {
                     s.expected.set(p, UNKNOWN);
-                    ioError("write", e);
+                    ioFailure(s.id, s.device, s.gen, ss.startNanos(), "write", e);
                 }
             } else if (r < 92) {
                 verify(s, ss, p, page, back);
@@ -644,13 +666,13 @@ public final class ZramStorm {
                     discards.increment();
                 } catch (IOException e) {
                     s.expected.set(p, UNKNOWN);
-                    ioError("discard", e);
+                    ioFailure(s.id, s.device, s.gen, ss.startNanos(), "discard", e);
                 }
             } else {
                 try {
                     ss.bdev().flush();
                 } catch (IOException e) {
-                    ioError("flush", e);
+                    ioFailure(s.id, s.device, s.gen, ss.startNanos(), "flush", e);
                 }
             }
         }
@@ -664,6 +686,40 @@ public final class ZramStorm {
         ioErrors.increment();
         String errno = e instanceof ErrnoIOException x ? x.errno().name() : "EIO";
         recordError(op, errno);
+    }
+
+    /**
+     * A failed write, discard or flush of device {@code id}, which the session knew as
+     * {@code dev} at generation {@code gen} since {@code since}: explained by a removal or
+     * replacement of the device, a reset or re-initialisation, or (ENOMEM) a mem_limit in force, or
+     * changed during the session; anything else is an unexplained I/O error, a violation.
+     */
+    private void ioFailure(int id, ZramDevice dev, long gen, long since, String op, IOException e) {
+        ioError(op, e);
+        String why = explain(id, dev, gen, since, e);
+        if (why != null) {
+            explainedIo.computeIfAbsent(why, k -> new LongAdder()).increment();
+            return;
+        }
+        unexplainedIo.increment();
+        if (unexplainedSamples.size() < 10) {
+            unexplainedSamples.add(String.format(Locale.ROOT, "%s of zram%d at %.1fs: %s", op, id, (System.nanoTime() - t0) / 1e9, e.getMessage()));
+        }
+    }
+
+    private String explain(int id, ZramDevice dev, long gen, long since, IOException e) {
+        ZramDevice now = device(id);
+        if (dev == null || now != dev) {
+            return "device removed or replaced";
+        }
+        if (dev.capacity() == 0 || generation(dev) != gen) {
+            return "device reset";
+        }
+        boolean enomem = e instanceof ErrnoIOException x && x.errno() == io.jzram.kernel.Errno.ENOMEM;
+        if (enomem && (dev.memLimit() != 0 || memLimitSetAt.getOrDefault(id, Long.MIN_VALUE) >= since)) {
+            return "mem_limit";
+        }
+        return null;
     }
 
     /** Reads page {@code p} and compares it with what its writer last acknowledged there. */
@@ -786,7 +842,11 @@ public final class ZramStorm {
                     case 1 -> cfg.diskSize();
                     default -> 0;
                 };
-                store("mem_limit", base + "mem_limit", Long.toString(lim));
+                long before = System.nanoTime();
+                if (store("mem_limit", base + "mem_limit", Long.toString(lim)).equals("ok")) {
+                    // a limit set, or one lifted (it was in force until then)
+                    memLimitSetAt.merge(id, before, Math::max);
+                }
             } else if (op < 48) {
                 store("mem_used_max", base + "mem_used_max", "0");
             } else if (op < 56) {
@@ -855,6 +915,9 @@ public final class ZramStorm {
             long seed = cfg.seed() * 31 + id * 1_000_003L + rnd.nextInt();
             try (MachineFile f = m.open("/dev/zram" + id, OpenFlag.RDWR)) {
                 BlockDevice bdev = f.blockDevice();
+                ZramDevice hotDev = device(id);
+                long hotGen = hotDev == null ? -1 : generation(hotDev);
+                long since = System.nanoTime();
                 long pages = Math.min(bdev.capacity() / PAGE, 64);
                 long[] ver = new long[(int) pages];
                 for (int p = 0; p < pages && !stop.get(); p++) {
@@ -866,7 +929,7 @@ public final class ZramStorm {
                         bytesWritten.add(PAGE);
                     } catch (IOException e) {
                         ver[p] = 0;
-                        ioError("write", e);
+                        ioFailure(id, hotDev, hotGen, since, "write", e);
                     }
                 }
                 for (int p = 0; p < pages; p++) {
@@ -1066,7 +1129,18 @@ public final class ZramStorm {
                 continue;
             }
             StringBuilder sb = new StringBuilder();
-            sb.append(String.format(Locale.ROOT, "at %.1fs:", (System.nanoTime() - t0) / 1e9));
+            sb.append(String.format(Locale.ROOT, "at %.1fs: ", (System.nanoTime() - t0) / 1e9));
+            List<Thread> cycle = waitCycle(wd.blockedTasks());
+            if (cycle != null) {
+                sb.append("lock cycle: ").append(cycle.stream().map(Thread::getName).reduce((a, c) -> a + " -> " + c).orElse(""))
+                        .append(" (the hung-task wait chain closes: each waits for what the next holds)");
+            } else {
+                sb.append(String.format(Locale.ROOT, "no lock cycle found: only the hung-task timeout (%.1f s) passed",
+                        timeout / 1e9));
+            }
+            if (logWatch.bugEvidence()) {
+                sb.append("; lockdep or a splat has reported");
+            }
             for (HungTaskWatchdog.BlockedTask b : wd.blockedTasks()) {
                 if (now - b.sinceNanos() < timeout / 2) {
                     continue;
@@ -1092,6 +1166,43 @@ public final class ZramStorm {
             }
             sleepMs(Math.max(20, timeout / 2_000_000L)); // let them unwind before looking again
         }
+    }
+
+    /**
+     * The wait-for cycle among the blocked tasks, as the hung-task watchdog sees them (each task
+     * waits for the holders of what it sleeps on), closed by its first task; null when there is none
+     * (the holders are running, or are not known: an unannotated drain).
+     */
+    static List<Thread> waitCycle(List<HungTaskWatchdog.BlockedTask> blocked) {
+        Map<Thread, List<Thread>> waitsFor = new java.util.LinkedHashMap<>();
+        for (HungTaskWatchdog.BlockedTask b : blocked) {
+            List<Thread> holders = new ArrayList<>(b.on().holders());
+            holders.remove(b.thread());
+            waitsFor.put(b.thread(), holders);
+        }
+        for (Thread start : waitsFor.keySet()) {
+            List<Thread> path = new ArrayList<>();
+            if (closesCycle(start, start, waitsFor, path, new java.util.HashSet<>())) {
+                return path;
+            }
+        }
+        return null;
+    }
+
+    private static boolean closesCycle(Thread start, Thread at, Map<Thread, List<Thread>> waitsFor, List<Thread> path,
+            Set<Thread> seen) {
+        path.add(at);
+        for (Thread next : waitsFor.getOrDefault(at, List.of())) {
+            if (next == start) {
+                path.add(start);
+                return true;
+            }
+            if (waitsFor.containsKey(next) && seen.add(next) && closesCycle(start, next, waitsFor, path, seen)) {
+                return true;
+            }
+        }
+        path.remove(path.size() - 1);
+        return false;
     }
 
     // =============================================================================== the log
@@ -1126,6 +1237,11 @@ public final class ZramStorm {
             }
         }
 
+        /** Whether the log holds the evidence of one of the seed's bugs (or of lockdep's cycle). */
+        synchronized boolean bugEvidence() {
+            return stateLeft > 0 || kasan > 0 || pageFaults > 0 || lockdep != null;
+        }
+
         synchronized String lockdepClassification() {
             if (lockdep == null) {
                 return null;
@@ -1145,6 +1261,22 @@ public final class ZramStorm {
             }
             return String.join("; ", what);
         }
+    }
+
+    /** The first bug reproduced so far whose description contains {@code text}, or null. */
+    private String bugSoFar(String text) {
+        int leaked = 0;
+        int removedHolding = 0;
+        for (ZramDriver d : drivers) {
+            leaked += d.leakedDevices().size();
+            removedHolding += d.removedDevicesHoldingMemory().size();
+        }
+        for (String b : bugsReproduced(leaked, removedHolding)) {
+            if (b.contains(text)) {
+                return b;
+            }
+        }
+        return null;
     }
 
     private List<String> bugsReproduced(int leakedDevices, int removedHolding) {
