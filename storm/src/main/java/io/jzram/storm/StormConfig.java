@@ -32,13 +32,13 @@ public record StormConfig(int cpus, int devices, Duration duration, ZramFixes fi
         if (duration.isNegative() || duration.isZero()) {
             throw new IllegalArgumentException("--duration must be positive");
         }
-        if (hotplugRate < 0) {
-            throw new IllegalArgumentException("--rate must not be negative");
+        if (!(hotplugRate >= 0 && hotplugRate <= 1e6)) {
+            throw new IllegalArgumentException("--rate must be a number of toggles per second in 0..1000000, got " + hotplugRate);
         }
         if (instances < 0 || churnThreads < 1) {
             throw new IllegalArgumentException("--instances must be >= 0 and --churn-threads >= 1");
         }
-        if (instanceFailureRate < 0 || instanceFailureRate >= 1) {
+        if (!(instanceFailureRate >= 0 && instanceFailureRate < 1)) {
             throw new IllegalArgumentException("--failure-rate must be in [0, 1), got " + instanceFailureRate);
         }
         if (hungTaskTimeout.toMillis() < 100) {
