@@ -23,6 +23,13 @@ public final class SlotTableTests {
     private SlotTableTests() {
     }
 
+    /** lock, handle + 1, unlock: an update only a holder of the slot lock may make. */
+    static void lockedIncrement(long[] slot) {
+        long f = SlotTable.lock(slot, 0);
+        SlotTable.setHandle(slot, 0, SlotTable.handle(slot, 0) + 1);
+        SlotTable.unlock(slot, 0, f);
+    }
+
     @JCStressTest
     @Description("Two lockers increment the handle word under the slot lock: no increment lost, lock bit clear after.")
     @Outcome(id = "2, 0", expect = ACCEPTABLE, desc = "both increments, one holder at a time")
@@ -34,16 +41,12 @@ public final class SlotTableTests {
 
         @Actor
         public void first() {
-            long f = SlotTable.lock(slot, 0);
-            SlotTable.setHandle(slot, 0, SlotTable.handle(slot, 0) + 1);
-            SlotTable.unlock(slot, 0, f);
+            lockedIncrement(slot);
         }
 
         @Actor
         public void second() {
-            long f = SlotTable.lock(slot, 0);
-            SlotTable.setHandle(slot, 0, SlotTable.handle(slot, 0) + 1);
-            SlotTable.unlock(slot, 0, f);
+            lockedIncrement(slot);
         }
 
         @Arbiter
@@ -102,9 +105,7 @@ public final class SlotTableTests {
 
         @Actor
         public void locker() {
-            long f = SlotTable.lock(slot, 0);
-            SlotTable.setHandle(slot, 0, SlotTable.handle(slot, 0) + 1);
-            SlotTable.unlock(slot, 0, f);
+            lockedIncrement(slot);
         }
 
         @Arbiter

@@ -30,8 +30,7 @@ public final class RawSpinLockTests {
         private final RawSpinLock lock = new RawSpinLock();
         private int x;
 
-        @Actor
-        public void first() {
+        private void increment() {
             lock.lock();
             try {
                 x++;
@@ -41,13 +40,13 @@ public final class RawSpinLockTests {
         }
 
         @Actor
+        public void first() {
+            increment();
+        }
+
+        @Actor
         public void second() {
-            lock.lock();
-            try {
-                x++;
-            } finally {
-                lock.unlock();
-            }
+            increment();
         }
 
         @Arbiter
