@@ -8,6 +8,8 @@ import java.util.regex.Pattern;
 /** Durations as users type them: {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1h}, or bare seconds. */
 final class Durations {
 
+    /** 100 years: far beyond any run, and far from the overflow of now + duration in nanoseconds. */
+    private static final double MAX_NANOS = 100 * 365.25 * 86400e9;
     private static final Pattern FORMAT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
 
     private Durations() {
@@ -26,6 +28,9 @@ final class Durations {
             case "h" -> v * 3600e9;
             default -> v * 1e9;
         };
+        if (!(nanos < MAX_NANOS)) {
+            throw new IllegalArgumentException("'" + text + "' is too long (at most 100 years)");
+        }
         return Duration.ofNanos((long) nanos);
     }
 

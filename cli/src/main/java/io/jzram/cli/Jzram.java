@@ -44,6 +44,13 @@ public final class Jzram implements Runnable {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
         });
+        cl.registerConverter(java.nio.file.Path.class, text -> {
+            try {
+                return java.nio.file.Path.of(text);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new CommandLine.TypeConversionException("'" + text.replace("\0", "\\0") + "' is not a path: " + e.getReason());
+            }
+        });
         cl.setParameterExceptionHandler(new UsageErrors());
         CommandLine help = cl.getSubcommands().get("help");
         Map<String, String> codes = new LinkedHashMap<>();

@@ -97,7 +97,14 @@ public final class ShellCommand implements Callable<Integer> {
         try (Machine m = Machine.builder().cpus(cpus).lockdep(machine.lockdep()).zramFixes(machine.fixes())
                 .zramKconfig(k).build()) {
             if (!noZram) {
-                m.modprobe("zram");
+                try {
+                    m.modprobe("zram");
+                } catch (io.jzram.kernel.ErrnoException e) {
+                    if (algorithm != null) {
+                        throw UsageErrors.error(spec, "--algorithm " + algorithm + ": not an algorithm of the emulated kernel");
+                    }
+                    throw e;
+                }
             }
             Shell.Builder b = Shell.builder(m).name(name).in(commandsStdin);
             if (machine.seed() != null) {

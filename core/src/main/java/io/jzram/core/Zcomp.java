@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.bytes.internal.NativeBytesStore;
 
@@ -58,6 +59,8 @@ public final class Zcomp {
     private final LongAdder retries = new LongAdder();
     private final AtomicLong hostBytes;
     private volatile boolean destroyed;
+    /** Test seam: runs in {@link #streamGet} between the CPU lookup and the lock (null: none). */
+    private volatile IntConsumer afterCpuLookup;
 
     private Zcomp(ZcompConfig config, CpuHotplug hotplug, int state, AtomicLong hostBytes) {
         this.config = config;
@@ -234,7 +237,12 @@ public final class Zcomp {
     public ZcompStrm streamGet() {
         int spins = 0;
         for (;;) {
-            ZcompStrm s = streams[hotplug.currentCpu()];
+            int cpu = hotplug.currentCpu();
+            IntConsumer seam = afterCpuLookup;
+            if (seam != null) {
+                seam.accept(cpu);
+            }
+            ZcompStrm s = streams[cpu];
             s.lock.lock();
             if (s.buffer != null) {
                 return s;
@@ -250,6 +258,16 @@ public final class Zcomp {
                 Thread.onSpinWait();
             }
         }
+    }
+
+    /**
+     * Test seam: {@code hook} runs on the getting thread in {@link #streamGet}, with the CPU it
+     * looked up, before it locks that CPU's stream: the window in which the kernel's writer can be
+     * preempted and its CPU taken down. A test takes the CPU down there (the dead callback frees the
+     * stream) to force the retry deterministically. Null removes it.
+     */
+    void setAfterCpuLookupHook(IntConsumer hook) {
+        this.afterCpuLookup = hook;
     }
 
     /** zcomp_stream_put(). */

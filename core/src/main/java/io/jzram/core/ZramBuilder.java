@@ -54,7 +54,9 @@ public final class ZramBuilder extends ZramHostOptions<ZramBuilder> {
     }
 
     /**
-     * The disk size; required. Memory is taken only as pages are written.
+     * The disk size; required. Memory is taken only as pages are written. {@link #build()} refuses 0
+     * and a negative size with EINVAL, and a size above {@link ZramDevice#MAX_DISKSIZE} with ENOMEM
+     * (as the disksize store does: the table cannot be allocated).
      *
      * @param bytes the size in bytes, rounded up to 4 KiB pages
      * @return this builder
@@ -198,14 +200,17 @@ public final class ZramBuilder extends ZramHostOptions<ZramBuilder> {
     /**
      * Makes the device: configures it, initialises it and opens it once for its life.
      *
-     * @throws ErrnoException the errno of the failing step (EINVAL for a disksize of 0 or an
-     *     unknown algorithm, ENOMEM, ENOENT for a missing backing file, ...); nothing is left
+     * @throws ErrnoException the errno of the failing step (EINVAL for a disksize of 0, a negative
+     *     one or an unknown algorithm, ENOMEM, ENOENT for a missing backing file, ...); nothing is left
      *     allocated then
      * @return the device, initialised and open; {@link ZramDevice#close()} gives everything back
      */
     public ZramDevice build() {
         if (diskSize == 0) {
             throw new ErrnoException(Errno.EINVAL, "diskSize is required");
+        }
+        if (diskSize < 0) {
+            throw new ErrnoException(Errno.EINVAL, "diskSize " + diskSize + " is negative");
         }
         Kernel privateKernel = null;
         CpuHotplug hp = hotplug;

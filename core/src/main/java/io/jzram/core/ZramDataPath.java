@@ -70,13 +70,22 @@ final class ZramDataPath {
         }
         long cap = z.disksize();
         if (offset > cap || length > cap - offset) {
+            if (z.device().closedEmbedded()) {
+                throw z.device().closedIo();
+            }
             throw new ErrnoIOException(outOfRange, z.name + ": [" + offset + ", +" + length + ") beyond the capacity " + cap);
         }
         if (length == 0) {
+            if (z.device().closedEmbedded()) {
+                throw z.device().closedIo();
+            }
             return null;
         }
         ZramMeta m = z.meta();
         if (m == null) {
+            if (z.device().closedEmbedded()) {
+                throw z.device().closedIo();
+            }
             throw new ErrnoIOException(outOfRange, z.name + " was reset");
         }
         if (!m.usage.tryGet()) {
@@ -279,6 +288,11 @@ final class ZramDataPath {
 
     // ---- pages --------------------------------------------------------------------------------------
 
+    /** The machine word (native order) at {@code b[off]}: the element of a same-filled page. */
+    private static long word(ByteBuffer b, int off) {
+        return (long) LONGS.get(b, off);
+    }
+
     /** page_same_filled(): all 512 words equal (first against last, then the rest, early exit). */
     private static boolean sameFilled(ByteBuffer b, int off) {
         long v = (long) LONGS.get(b, off);
@@ -311,7 +325,7 @@ final class ZramDataPath {
     /** Full-page write: compress and allocate without the slot lock, publish under it. */
     private void writePage(ZramMeta m, Zcomp comp, long index, ByteBuffer src, int off, long acTime) {
         if (sameFilled(src, off)) {
-            long element = (long) LONGS.get(src, off);
+            long element = word(src, off);
             long[] chunk = m.table.chunk(index);
             int b = SlotTable.base(index);
             long f = SlotTable.lock(chunk, b);
@@ -349,7 +363,7 @@ final class ZramDataPath {
                 page.put(in, src, srcOff, n);
             }
             if (sameFilled(page, 0)) {
-                f = publishSameLocked(m, chunk, b, f, (long) LONGS.get(page, 0), acTime);
+                f = publishSameLocked(m, chunk, b, f, word(page, 0), acTime);
             } else {
                 f = publishLocked(m, chunk, b, f, storeObject(m, comp, page, 0), acTime);
             }

@@ -2,11 +2,15 @@
 package io.jzram.core;
 
 import io.jzram.core.backend.ZcompParams;
+import io.jzram.kernel.Errno;
+import io.jzram.kernel.ErrnoException;
+import io.jzram.kernel.ErrnoIOException;
 import io.jzram.kernel.block.BlockDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -32,6 +36,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * attributes), {@link ZramStatsShow} (the statistics), {@link ZramDataPath} (requests and pages),
  * {@link ZramIdle}, {@link ZramWriteback} and {@link ZramRecompress} (post-processing). This class
  * only forwards; the I/O methods are one call through a final field, which the JIT inlines.
+ *
+ * <h2>Bad input and use after close</h2>
+ * A null buffer is a {@link NullPointerException} that names the parameter ({@code src},
+ * {@code dst}), thrown before anything is done; negative offsets or lengths are
+ * {@link io.jzram.kernel.ErrnoIOException}s with EINVAL; ranges beyond the capacity ENOSPC (write,
+ * discard, write-zeroes) or EIO (read). Once an embedded device is {@link #close() closed}, every
+ * request and every operation that acts on it (I/O, flush, open, the maintenance operations and
+ * the setters) fails with ENXIO and a message that says the device is closed; the read-only
+ * queries (name, capacity, statistics, {@link #memory()}) keep answering, with the figures of the
+ * emptied device.
  *
  * <p>Thread-safe: requests on different pages run in parallel; see {@link ZramState} for the locks.
  */
@@ -196,6 +210,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * @param bytes the limit, rounded up to pages; 0 for none
      */
     public void setMemLimit(long bytes) {
+        ensureOpen();
         config.setMemLimit(bytes);
     }
 
@@ -210,6 +225,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
 
     /** {@code mem_used_max_store} of "0": the peak becomes the pool's current size (when initialised). */
     public void resetMemUsedMax() {
+        ensureOpen();
         config.resetMemUsedMax();
     }
 
@@ -228,6 +244,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * @param enable whether {@link #setWritebackLimit} bounds writeback
      */
     public void setWritebackLimitEnable(boolean enable) {
+        ensureOpen();
         config.setWritebackLimitEnable(enable);
     }
 
@@ -246,6 +263,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * @param pages how many pages (4 KiB units) writeback may still write while the limit is enabled
      */
     public void setWritebackLimit(long pages) {
+        ensureOpen();
         config.setWritebackLimit(pages);
     }
 
@@ -323,6 +341,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * @throws io.jzram.kernel.ErrnoException EINVAL when the device is not initialised
      */
     public long compact() {
+        ensureOpen();
         return config.compact();
     }
 
@@ -332,6 +351,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * @throws io.jzram.kernel.ErrnoException EINVAL when the device is not initialised
      */
     public void markIdleAll() {
+        ensureOpen();
         idle.markIdleAll();
     }
 
@@ -343,6 +363,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * @throws io.jzram.kernel.ErrnoException EINVAL when the device is not initialised
      */
     public void markIdle(long ageSeconds) {
+        ensureOpen();
         idle.markIdle(ageSeconds);
     }
 
@@ -357,6 +378,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * @throws io.jzram.kernel.ErrnoException with the errnos above
      */
     public void writeback(WritebackRequest request) {
+        ensureOpen();
         writeback.writeback(request);
     }
 
@@ -367,6 +389,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * @throws io.jzram.kernel.ErrnoException as {@link #writeback(WritebackRequest)}
      */
     public void writeback(WritebackType type) {
+        ensureOpen();
         writeback.writeback(WritebackRequest.of(type));
     }
 
@@ -383,6 +406,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      * @throws io.jzram.kernel.ErrnoException with the errnos above
      */
     public long recompress(RecompressRequest r) {
+        ensureOpen();
         return recompress.recompress(r);
     }
 
@@ -397,6 +421,9 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      */
     @Override
     public Opener open() throws IOException {
+        if (closedEmbedded()) {
+            throw closedIo();
+        }
         return lifecycle.open();
     }
 
@@ -412,7 +439,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      */
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        dataPath.write(offset, src);
+        dataPath.write(offset, Objects.requireNonNull(src, "src"));
     }
 
     /**
@@ -425,7 +452,7 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      */
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        dataPath.read(offset, dst);
+        dataPath.read(offset, Objects.requireNonNull(dst, "dst"));
     }
 
     /**
@@ -457,7 +484,10 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
 
     /** flush: requests complete synchronously, so this only orders after the completed ones. */
     @Override
-    public void flush() {
+    public void flush() throws IOException {
+        if (closedEmbedded()) {
+            throw closedIo();
+        }
         lifecycle.sync();
     }
 
@@ -521,5 +551,21 @@ public final class ZramDevice implements BlockDevice, AutoCloseable {
      */
     public boolean isClosed() {
         return closed.get();
+    }
+
+    /** Whether this is an embedded device that has been closed (every later use fails with ENXIO). */
+    boolean closedEmbedded() {
+        return lifeOpener != null && closed.get();
+    }
+
+    /** The error of a request to a closed embedded device. */
+    ErrnoIOException closedIo() {
+        return new ErrnoIOException(Errno.ENXIO, z.name + " is closed");
+    }
+
+    private void ensureOpen() {
+        if (closedEmbedded()) {
+            throw new ErrnoException(Errno.ENXIO, z.name + " is closed");
+        }
     }
 }

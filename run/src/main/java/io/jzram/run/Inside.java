@@ -108,7 +108,7 @@ final class Inside {
             }
         });
         KernelLogWatch logWatch = new KernelLogWatch(machine.kernel().log());
-        DeadlockBreaker breaker = new DeadlockBreaker(machine.kernel(), o.hungTaskTimeout(), t -> true).start();
+        DeadlockBreaker breaker = new DeadlockBreaker(machine.kernel(), o.hungTaskTimeout(), t -> true).evidence(logWatch::bugEvidence).start();
         int status;
         Process cmd = null;
         try {

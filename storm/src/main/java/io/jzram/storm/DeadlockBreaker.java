@@ -7,11 +7,17 @@ import io.jzram.kernel.locking.HungTaskWatchdog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Breaks the deadlocks of an emulated kernel so that a run always finishes and reports: a task
@@ -31,6 +37,7 @@ public final class DeadlockBreaker implements AutoCloseable {
     private final Duration timeout;
     private final Predicate<Thread> ours;
     private final long t0;
+    private volatile BooleanSupplier evidence = () -> false;
     private final List<String> deadlocks = Collections.synchronizedList(new ArrayList<>());
     private final List<String> drainers = Collections.synchronizedList(new ArrayList<>());
     private final LongAdder interrupted = new LongAdder();
@@ -49,6 +56,15 @@ public final class DeadlockBreaker implements AutoCloseable {
         this.t0 = System.nanoTime();
     }
 
+    /**
+     * What tells a report that the kernel log already holds evidence of a bug (lockdep's report, a
+     * splat): the report then says so beside the wait chain.
+     */
+    public DeadlockBreaker evidence(BooleanSupplier logHasEvidence) {
+        this.evidence = logHasEvidence;
+        return this;
+    }
+
     /** Starts watching (once). */
     public synchronized DeadlockBreaker start() {
         if (thread == null && !timeout.isZero()) {
@@ -59,7 +75,11 @@ public final class DeadlockBreaker implements AutoCloseable {
         return this;
     }
 
-    /** The deadlocks broken: when, who waited on what held by whom, whom it interrupted. */
+    /**
+     * The deadlocks broken: when, whether the wait chain closed a lock cycle ("lock cycle: a -> b -> a")
+     * or only the timeout passed ("no lock cycle found"), who waited on what held by whom, whom it
+     * interrupted.
+     */
     public List<String> deadlocks() {
         synchronized (deadlocks) {
             return List.copyOf(deadlocks);
@@ -130,7 +150,18 @@ public final class DeadlockBreaker implements AutoCloseable {
                 continue;
             }
             StringBuilder sb = new StringBuilder();
-            sb.append(String.format(Locale.ROOT, "at %.1fs:", (System.nanoTime() - t0) / 1e9));
+            sb.append(String.format(Locale.ROOT, "at %.1fs: ", (System.nanoTime() - t0) / 1e9));
+            List<Thread> cycle = waitCycle(wd.blockedTasks());
+            if (cycle != null) {
+                sb.append("lock cycle: ").append(cycle.stream().map(Thread::getName).collect(Collectors.joining(" -> ")))
+                        .append(" (the hung-task wait chain closes: each waits for what the next holds)");
+            } else {
+                sb.append(String.format(Locale.ROOT, "no lock cycle found: only the hung-task timeout (%.1f s) passed",
+                        timeoutNs / 1e9));
+            }
+            if (evidence.getAsBoolean()) {
+                sb.append("; lockdep or a splat has reported");
+            }
             for (HungTaskWatchdog.BlockedTask b : wd.blockedTasks()) {
                 if (now - b.sinceNanos() < timeoutNs / 2) {
                     continue;
@@ -156,6 +187,43 @@ public final class DeadlockBreaker implements AutoCloseable {
             }
             sleepMs(Math.max(20, timeoutNs / 2_000_000L)); // let them unwind before looking again
         }
+    }
+
+    /**
+     * The wait-for cycle among the blocked tasks, as the hung-task watchdog sees them (each task
+     * waits for the holders of what it sleeps on), closed by its first task; null when there is none
+     * (the holders are running, or are not known: an unannotated drain).
+     */
+    static List<Thread> waitCycle(List<HungTaskWatchdog.BlockedTask> blocked) {
+        Map<Thread, List<Thread>> waitsFor = new LinkedHashMap<>();
+        for (HungTaskWatchdog.BlockedTask b : blocked) {
+            List<Thread> holders = new ArrayList<>(b.on().holders());
+            holders.remove(b.thread());
+            waitsFor.put(b.thread(), holders);
+        }
+        for (Thread start : waitsFor.keySet()) {
+            List<Thread> path = new ArrayList<>();
+            if (closesCycle(start, start, waitsFor, path, new HashSet<>())) {
+                return path;
+            }
+        }
+        return null;
+    }
+
+    private static boolean closesCycle(Thread start, Thread at, Map<Thread, List<Thread>> waitsFor, List<Thread> path,
+            Set<Thread> seen) {
+        path.add(at);
+        for (Thread next : waitsFor.getOrDefault(at, List.of())) {
+            if (next == start) {
+                path.add(start);
+                return true;
+            }
+            if (waitsFor.containsKey(next) && seen.add(next) && closesCycle(start, next, waitsFor, path, seen)) {
+                return true;
+            }
+        }
+        path.remove(path.size() - 1);
+        return false;
     }
 
     private static void sleepMs(long ms) {

@@ -47,6 +47,11 @@ public final class KernelLogWatch {
         }
     }
 
+    /** Whether the log holds the evidence of one of the seed's bugs (or of lockdep's cycle). */
+    public synchronized boolean bugEvidence() {
+        return stateLeft > 0 || kasan > 0 || pageFaults > 0 || lockdep != null;
+    }
+
     /** "Removing state N which has instances left." lines (bug 1). */
     public synchronized long stateLeft() {
         return stateLeft;

@@ -138,6 +138,11 @@ public record MachineVerdict(Map<SplatKind, Long> splats, long hungTaskReports, 
         return bugs;
     }
 
+    /** Deadlocks whose wait chain closed a cycle (the others only passed the hung-task timeout). */
+    public long deadlocksWithLockCycle() {
+        return deadlocks.stream().filter(d -> d.contains("lock cycle: ")).count();
+    }
+
     public long splatTotal() {
         return splats.values().stream().mapToLong(Long::longValue).sum();
     }
@@ -197,7 +202,13 @@ public record MachineVerdict(Map<SplatKind, Long> splats, long hungTaskReports, 
         sb.append("  splats             ").append(splatTotal() == 0 ? "none" : splats.entrySet().stream()
                 .filter(e -> e.getValue() > 0).sorted(Map.Entry.comparingByKey()).map(e -> e.getKey() + " " + e.getValue())
                 .collect(Collectors.joining(", "))).append('\n');
-        sb.append("  deadlocks          ").append(deadlocks.size()).append(" (hung-task reports ").append(hungTaskReports)
+        long withCycle = deadlocksWithLockCycle();
+        sb.append("  deadlocks          ").append(deadlocks.size());
+        if (!deadlocks.isEmpty()) {
+            sb.append(" (").append(withCycle).append(" with a lock cycle in the wait chain, ").append(deadlocks.size() - withCycle)
+                    .append(" with only the hung-task timeout)");
+        }
+        sb.append(" (hung-task reports ").append(hungTaskReports)
                 .append(", blocked tasks interrupted to break them ").append(tasksInterrupted).append(")\n");
         for (String d : deadlocks.subList(0, Math.min(5, deadlocks.size()))) {
             sb.append("                       ").append(d.replace("\n", "\n                       ")).append('\n');

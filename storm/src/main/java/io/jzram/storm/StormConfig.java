@@ -15,7 +15,7 @@ import java.util.Objects;
 public record StormConfig(int cpus, int devices, Duration duration, ZramFixes fixes, long seed, double hotplugRate,
         int instances, int churnThreads, double instanceFailureRate, Duration hungTaskTimeout, int readersPerDevice,
         int sysfsWriters, Duration unloadInterval, long diskSize, boolean hotAdd, boolean unload, boolean lockdep,
-        ZramKconfig kconfig) {
+        ZramKconfig kconfig, String stopOnBug) {
 
     public StormConfig {
         Objects.requireNonNull(fixes, "fixes");
@@ -32,13 +32,13 @@ public record StormConfig(int cpus, int devices, Duration duration, ZramFixes fi
         if (duration.isNegative() || duration.isZero()) {
             throw new IllegalArgumentException("--duration must be positive");
         }
-        if (hotplugRate < 0) {
-            throw new IllegalArgumentException("--rate must not be negative");
+        if (!(hotplugRate >= 0 && hotplugRate <= 1e6)) {
+            throw new IllegalArgumentException("--rate must be a number of toggles per second in 0..1000000, got " + hotplugRate);
         }
         if (instances < 0 || churnThreads < 1) {
             throw new IllegalArgumentException("--instances must be >= 0 and --churn-threads >= 1");
         }
-        if (instanceFailureRate < 0 || instanceFailureRate >= 1) {
+        if (!(instanceFailureRate >= 0 && instanceFailureRate < 1)) {
             throw new IllegalArgumentException("--failure-rate must be in [0, 1), got " + instanceFailureRate);
         }
         if (hungTaskTimeout.toMillis() < 100) {
@@ -77,6 +77,7 @@ public record StormConfig(int cpus, int devices, Duration duration, ZramFixes fi
         private boolean unload = true;
         private boolean lockdep = true;
         private ZramKconfig kconfig = ZramKconfig.full();
+        private String stopOnBug;
 
         private Builder() {
         }
@@ -176,10 +177,21 @@ public record StormConfig(int cpus, int devices, Duration duration, ZramFixes fi
             return this;
         }
 
+        /**
+         * End the load as soon as the run has reproduced a bug whose description (as "bugs
+         * reproduced" words it) contains {@code text}, at the latest after the duration; null (the
+         * default) runs the whole duration. What a test of a broken fix set runs, so that it waits
+         * for the bug rather than for a clock.
+         */
+        public Builder stopOnBug(String text) {
+            stopOnBug = text;
+            return this;
+        }
+
         public StormConfig build() {
             return new StormConfig(cpus, devices, duration, fixes, seed, hotplugRate, instances, churnThreads,
                     instanceFailureRate, hungTaskTimeout, readersPerDevice, sysfsWriters, unloadInterval, diskSize, hotAdd, unload, lockdep,
-                    kconfig);
+                    kconfig, stopOnBug);
         }
     }
 }

@@ -29,7 +29,7 @@ public record StormReport(StormConfig config, Duration elapsed, Io io, long data
 
     /** The devices' I/O. */
     public record Io(long writes, long reads, long discards, long bytesWritten, long bytesRead, long pagesVerified,
-            long racedReads, long generationsNoticed, long ioErrors) {
+            long racedReads, long generationsNoticed, long ioErrors, long unexplainedIoErrors, Map<String, Long> ioErrorsExplained) {
         public double writeMBps(Duration elapsed) {
             return bytesWritten / 1e6 / Math.max(1e-9, elapsed.toNanos() / 1e9);
         }
@@ -49,6 +49,21 @@ public record StormReport(StormConfig config, Duration elapsed, Io io, long data
 
     public boolean ok() {
         return violations.isEmpty();
+    }
+
+    /** Deadlocks whose wait chain closed a cycle (the others only passed the hung-task timeout). */
+    public long deadlocksWithLockCycle() {
+        return deadlocks.stream().filter(d -> d.contains("lock cycle: ")).count();
+    }
+
+    private String ioErrorDetail() {
+        if (io.ioErrors() == 0) {
+            return "";
+        }
+        String explained = io.ioErrorsExplained().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
+        return " (explained: " + (explained.isEmpty() ? "none" : explained) + "; unexplained " + io.unexplainedIoErrors()
+                + (io.unexplainedIoErrors() > 0 ? " <-- VIOLATION" : "") + ")";
     }
 
     public long splatTotal() {
@@ -110,8 +125,8 @@ public record StormReport(StormConfig config, Duration elapsed, Io io, long data
         if (lockdepCycle != null) {
             sb.append("  lockdep            ").append(lockdepCycle).append('\n');
         }
-        sb.append(String.format(Locale.ROOT, "  I/O                %d writes (%.1f MB/s), %d reads (%.1f MB/s), %d discards, %d I/O errors%n",
-                io.writes(), io.writeMBps(elapsed), io.reads(), io.readMBps(elapsed), io.discards(), io.ioErrors()));
+        sb.append(String.format(Locale.ROOT, "  I/O                %d writes (%.1f MB/s), %d reads (%.1f MB/s), %d discards, %d I/O errors%s%n",
+                io.writes(), io.writeMBps(elapsed), io.reads(), io.readMBps(elapsed), io.discards(), io.ioErrors(), ioErrorDetail()));
         if (hotplug != null) {
             sb.append(String.format(Locale.ROOT, "  CPU hotplug        %d toggles (%.1f/s; up %d, down %d, refused/failed %d %s)%n",
                     hotplug.toggles(), hotplug.toggles() / Math.max(1e-9, hotplug.elapsed().toNanos() / 1e9), hotplug.ups(),
@@ -167,6 +182,7 @@ public record StormReport(StormConfig config, Duration elapsed, Io io, long data
         j.put("splats", sp);
         j.put("hungTaskReports", hungTaskReports);
         j.put("deadlocks", deadlocks);
+        j.put("deadlocksWithLockCycle", deadlocksWithLockCycle());
         j.put("tasksInterrupted", tasksInterrupted);
         Map<String, Object> lk = new LinkedHashMap<>();
         lk.put("bytes", leaks.bytes());
@@ -196,6 +212,8 @@ public record StormReport(StormConfig config, Duration elapsed, Io io, long data
         io.put("readsRacingAWrite", this.io.racedReads());
         io.put("resetsNoticed", this.io.generationsNoticed());
         io.put("ioErrors", this.io.ioErrors());
+        io.put("unexplainedIoErrors", this.io.unexplainedIoErrors());
+        io.put("ioErrorsExplained", this.io.ioErrorsExplained());
         j.put("io", io);
         if (hotplug != null) {
             Map<String, Object> h = new LinkedHashMap<>();

@@ -119,6 +119,13 @@ public final class ZramStorm {
     private final LongAdder racedReads = new LongAdder();
     private final LongAdder generationsNoticed = new LongAdder();
     private final LongAdder ioErrors = new LongAdder();
+    /** Failed writes, discards and flushes that nothing explains (a violation), with samples. */
+    private final LongAdder unexplainedIo = new LongAdder();
+    private final List<String> unexplainedSamples = Collections.synchronizedList(new ArrayList<>());
+    /** Failed writes, discards and flushes by what explains them. */
+    private final Map<String, LongAdder> explainedIo = new ConcurrentHashMap<>();
+    /** When a mem_limit store last succeeded, by device id (nanoTime). */
+    private final Map<Integer, Long> memLimitSetAt = new ConcurrentHashMap<>();
     private final LongAdder dataLost = new LongAdder();
     private final LongAdder sysfsOps = new LongAdder();
     private final List<String> lossSamples = Collections.synchronizedList(new ArrayList<>());
@@ -159,7 +166,7 @@ public final class ZramStorm {
 
     private StormReport runOn(Consumer<String> progress, long nativeBefore) {
         logWatch = new KernelLogWatch(m.kernel().log());
-        breaker = new DeadlockBreaker(m.kernel(), cfg.hungTaskTimeout(), threads::contains);
+        breaker = new DeadlockBreaker(m.kernel(), cfg.hungTaskTimeout(), threads::contains).evidence(logWatch::bugEvidence);
         m.zram().setHook(ZramDriverHook.EXIT_START, site -> exiting = !site.driver().self().isLive());
         m.zram().setDeviceHook(ZramHook.DISKSIZE_ALLOCATED, dev -> {
             synchronized (generations) {
@@ -226,6 +233,14 @@ public final class ZramStorm {
             progress.accept(progressLine(ops - lastOps, (now - lastT) / 1e9, ops));
             lastOps = ops;
             lastT = now;
+            if (cfg.stopOnBug() != null) {
+                String seen = bugSoFar(cfg.stopOnBug());
+                if (seen != null) {
+                    progress.accept(String.format(Locale.ROOT, "[%5.1fs] reproduced, stopping the load: %s", (System.nanoTime() - t0) / 1e9,
+                            seen));
+                    break;
+                }
+            }
         }
 
         // stop everything, let the writers verify and close
@@ -244,10 +259,15 @@ public final class ZramStorm {
                 reloadFailures.get());
         Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
         StormReport.Io io = new StormReport.Io(writes.sum(), reads.sum(), discards.sum(), bytesWritten.sum(), bytesRead.sum(),
-                pagesVerified.sum(), racedReads.sum(), generationsNoticed.sum(), ioErrors.sum());
+                pagesVerified.sum(), racedReads.sum(), generationsNoticed.sum(), ioErrors.sum(), unexplainedIo.sum(),
+                snapshotFlat(explainedIo));
         List<String> violations = new ArrayList<>();
         if (dataLost.sum() > 0) {
             violations.add("data lost: " + dataLost.sum() + " pages");
+        }
+        if (unexplainedIo.sum() > 0) {
+            violations.add("unexplained I/O errors: " + unexplainedIo.sum() + " (a failed write, discard or flush of an open device "
+                    + "that no reset, removal or mem_limit explains; first: " + unexplainedSamples.get(0) + ")");
         }
         violations.addAll(verdict.violations());
         if (instanceReport != null && !instanceReport.ok()) {
@@ -341,9 +361,11 @@ public final class ZramStorm {
         for (SplatKind k : SplatKind.values()) {
             splats += m.kernel().log().splatTotal(k);
         }
-        return String.format(Locale.ROOT, "[%5.1fs] ops/s %7.0f  online %d/%d  unloads %d  deadlocks %d  splats %d  data lost %d  errors:%s",
+        long rss = ProcessMemory.rssBytes();
+        return String.format(Locale.ROOT, "[%5.1fs] ops/s %7.0f  online %d/%d  unloads %d  deadlocks %d  splats %d  data lost %d  rss %s  off-heap %s  errors:%s",
                 (System.nanoTime() - t0) / 1e9, ops / Math.max(1e-9, secs), m.hotplug().onlineCount(), m.hotplug().nrCpus(),
-                unloadCycles.get(), breaker.deadlocks().size(), splats, dataLost.sum(), err.length() == 0 ? " none" : err.toString());
+                unloadCycles.get(), breaker.deadlocks().size(), splats, dataLost.sum(), rss < 0 ? "-" : ProcessMemory.mib(rss),
+                ProcessMemory.mib(ZramMemory.processNativeBytes()), err.length() == 0 ? " none" : err.toString());
     }
 
     // =============================================================================== sysfs helpers
@@ -447,7 +469,7 @@ public final class ZramStorm {
     // =============================================================================== devices: writers
 
     /** A session: the writer holds /dev/zramN open; readers may verify through the disk's block device. */
-    private record Session(MachineFile file, BlockDevice bdev, int pages) {
+    private record Session(MachineFile file, BlockDevice bdev, int pages, long startNanos) {
     }
 
     /** One device slot: its writer's memory of what it wrote, and the open session. */
@@ -547,7 +569,7 @@ public final class ZramStorm {
                 s.device = dev;
                 s.gen = gen;
             }
-            Session ss = new Session(f, bdev, (int) Math.min(maxPages, cap / PAGE));
+            Session ss = new Session(f, bdev, (int) Math.min(maxPages, cap / PAGE), System.nanoTime());
             s.sessionLock.writeLock().lock();
             try {
                 s.session = ss;
@@ -594,7 +616,7 @@ public final class ZramStorm {
                     bytesWritten.add(PAGE);
                 } catch (IOException e) {
                     s.expected.set(p, UNKNOWN);
-                    ioError("write", e);
+                    ioFailure(s.id, s.device, s.gen, ss.startNanos(), "write", e);
                 }
             } else if (r < 92) {
                 verify(s, ss, p, page, back);
@@ -606,13 +628,13 @@ public final class ZramStorm {
                     discards.increment();
                 } catch (IOException e) {
                     s.expected.set(p, UNKNOWN);
-                    ioError("discard", e);
+                    ioFailure(s.id, s.device, s.gen, ss.startNanos(), "discard", e);
                 }
             } else {
                 try {
                     ss.bdev().flush();
                 } catch (IOException e) {
-                    ioError("flush", e);
+                    ioFailure(s.id, s.device, s.gen, ss.startNanos(), "flush", e);
                 }
             }
         }
@@ -626,6 +648,40 @@ public final class ZramStorm {
         ioErrors.increment();
         String errno = e instanceof ErrnoIOException x ? x.errno().name() : "EIO";
         recordError(op, errno);
+    }
+
+    /**
+     * A failed write, discard or flush of device {@code id}, which the session knew as
+     * {@code dev} at generation {@code gen} since {@code since}: explained by a removal or
+     * replacement of the device, a reset or re-initialisation, or (ENOMEM) a mem_limit in force, or
+     * changed during the session; anything else is an unexplained I/O error, a violation.
+     */
+    private void ioFailure(int id, ZramDevice dev, long gen, long since, String op, IOException e) {
+        ioError(op, e);
+        String why = explain(id, dev, gen, since, e);
+        if (why != null) {
+            explainedIo.computeIfAbsent(why, k -> new LongAdder()).increment();
+            return;
+        }
+        unexplainedIo.increment();
+        if (unexplainedSamples.size() < 10) {
+            unexplainedSamples.add(String.format(Locale.ROOT, "%s of zram%d at %.1fs: %s", op, id, (System.nanoTime() - t0) / 1e9, e.getMessage()));
+        }
+    }
+
+    private String explain(int id, ZramDevice dev, long gen, long since, IOException e) {
+        ZramDevice now = device(id);
+        if (dev == null || now != dev) {
+            return "device removed or replaced";
+        }
+        if (dev.capacity() == 0 || generation(dev) != gen) {
+            return "device reset";
+        }
+        boolean enomem = e instanceof ErrnoIOException x && x.errno() == io.jzram.kernel.Errno.ENOMEM;
+        if (enomem && (dev.memLimit() != 0 || memLimitSetAt.getOrDefault(id, Long.MIN_VALUE) >= since)) {
+            return "mem_limit";
+        }
+        return null;
     }
 
     /** Reads page {@code p} and compares it with what its writer last acknowledged there. */
@@ -748,7 +804,11 @@ public final class ZramStorm {
                     case 1 -> cfg.diskSize();
                     default -> 0;
                 };
-                store("mem_limit", base + "mem_limit", Long.toString(lim));
+                long before = System.nanoTime();
+                if (store("mem_limit", base + "mem_limit", Long.toString(lim)).equals("ok")) {
+                    // a limit set, or one lifted (it was in force until then)
+                    memLimitSetAt.merge(id, before, Math::max);
+                }
             } else if (op < 48) {
                 store("mem_used_max", base + "mem_used_max", "0");
             } else if (op < 56) {
@@ -817,6 +877,9 @@ public final class ZramStorm {
             long seed = cfg.seed() * 31 + id * 1_000_003L + rnd.nextInt();
             try (MachineFile f = m.open("/dev/zram" + id, OpenFlag.RDWR)) {
                 BlockDevice bdev = f.blockDevice();
+                ZramDevice hotDev = device(id);
+                long hotGen = hotDev == null ? -1 : generation(hotDev);
+                long since = System.nanoTime();
                 long pages = Math.min(bdev.capacity() / PAGE, 64);
                 long[] ver = new long[(int) pages];
                 for (int p = 0; p < pages && !stop.get(); p++) {
@@ -828,7 +891,7 @@ public final class ZramStorm {
                         bytesWritten.add(PAGE);
                     } catch (IOException e) {
                         ver[p] = 0;
-                        ioError("write", e);
+                        ioFailure(id, hotDev, hotGen, since, "write", e);
                     }
                 }
                 for (int p = 0; p < pages; p++) {
@@ -981,6 +1044,19 @@ public final class ZramStorm {
             sleepMs(5);
         }
         return "rmmod failed: " + r;
+    }
+
+    /** The first bug reproduced so far whose description contains {@code text}, or null. */
+    private String bugSoFar(String text) {
+        logWatch.poll();
+        StormReport.Leaks leaks = MachineVerdict.leaks(drivers, 0, "not yet");
+        for (String b : MachineVerdict.bugs(logWatch, leaks.leakedDevices(), leaks.removedDevicesHoldingMemory(), reloadFailures.get(),
+                breaker.drainers(), m.kernel().lockdep().circularVerdict())) {
+            if (b.contains(text)) {
+                return b;
+            }
+        }
+        return null;
     }
 
     // =============================================================================== helpers

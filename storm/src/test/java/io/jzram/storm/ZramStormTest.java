@@ -10,14 +10,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Short storms: with upstream's fixes (alone or with the seed's sysfs half) everything the storm
- * does must end clean, with every part really exercised; with the broken fix sets the report must
- * be consistent (whatever the timing reproduced is a violation, and the run still finishes). The
- * seed's bugs themselves are reproduced deterministically by ZramUnloadRaceSpec; the storm's
- * reproduction rates are measured on 10 seeds of 30 s (README).
+ * does must end clean, with every part really exercised (asserted on what was verified, never on
+ * speed); each broken fix set must reproduce its bug (the storm stops once it has) and report it
+ * consistently. The seed's bugs are also reproduced deterministically by ZramUnloadRaceSpec; the
+ * storm's reproduction rates are measured on 10 seeds of 30 s (README).
  */
 class ZramStormTest {
 
@@ -49,9 +50,12 @@ class ZramStormTest {
         assertThat(r.leaks().bytes()).isZero();
         assertThat(r.leaks().finalUnloadDone()).isTrue();
         assertThat(r.bugs()).isEmpty();
-        // every part ran
-        assertThat(r.io().writes()).isGreaterThan(1000);
-        assertThat(r.io().pagesVerified()).isGreaterThan(1000);
+        // every part ran; what was verified, never how fast
+        assertThat(r.io().writes()).isPositive();
+        assertThat(r.io().pagesVerified()).isPositive();
+        assertThat(r.io().unexplainedIoErrors()).as("failed I/O that nothing explains").isZero();
+        System.out.printf("verified: %d writes, %d pages verified, %d I/O errors explained %s, %d unload cycles%n",
+                r.io().writes(), r.io().pagesVerified(), r.io().ioErrors(), r.io().ioErrorsExplained(), r.unloadCycles());
         assertThat(r.unloadCycles()).isPositive();
         assertThat(r.outcomes().get("rmmod")).containsKey("ok");
         assertThat(r.outcomes().get("hot_remove")).containsKey("ok");
@@ -69,25 +73,38 @@ class ZramStormTest {
         assertThat(parsed.keySet()).allMatch(k -> k.matches("[a-z][a-zA-Z]*"), "camelCase keys");
     }
 
-    @ParameterizedTest
-    @EnumSource(value = ZramFixes.class, names = {"NONE", "SEED", "PATCH11"})
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void brokenKernelsFinishAndReportConsistently(ZramFixes fixes) {
-        ZramStorm storm = new ZramStorm(small(fixes, 3, 5).build());
-        StormReport r = storm.run(line -> { });
+    /**
+     * Each broken fix set must show its bug, on purpose: the storm runs until the bug is reproduced
+     * (at most 60 s; typically a few seconds) and the test fails when it is absent. The report must
+     * then be consistent: a violation, explained, no data lost.
+     */
+    @ParameterizedTest(name = "{0} shows {1}")
+    @CsvSource({"NONE, bug 1", "SEED, finding (a)", "PATCH11, bug 2"})
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void brokenKernelsShowTheirBug(ZramFixes fixes, String bug) {
+        ZramStorm storm = new ZramStorm(small(fixes, 3, 60).stopOnBug(bug).build());
+        StormReport r = storm.run(line -> {
+            if (line.contains("reproduced")) {
+                System.out.println(line);
+            }
+        });
         System.out.print(r.describe());
+        assertThat(r.bugs()).as("%s must reproduce %s\n%s", fixes, bug, r.describe()).anyMatch(b -> b.contains(bug));
+        assertThat(r.ok()).isFalse();
         assertThat(r.internalErrors()).isEmpty();
         assertThat(r.dataLost()).as("a bug of these kernels never loses acknowledged data here").isZero();
-        // whatever was seen is a violation, and what is a violation is explained
+        assertThat(r.io().unexplainedIoErrors()).as("failed I/O that nothing explains").isZero();
+        // what is a violation is explained
         assertThat(r.ok()).isEqualTo(r.splatTotal() == 0 && r.deadlocks().isEmpty() && r.leaks().bytes() == 0
                 && r.leaks().leakedDevices() == 0 && r.leaks().finalUnloadDone());
-        if (!r.bugs().isEmpty()) {
-            assertThat(r.ok()).isFalse();
-        }
         if (!r.deadlocks().isEmpty()) {
             assertThat(r.tasksInterrupted()).isPositive();
             assertThat(r.hungTaskReports()).isPositive();
             assertThat(r.bugs()).anyMatch(b -> b.contains("deadlock"));
+            assertThat(r.deadlocks()).allMatch(d -> d.contains("lock cycle: ") || d.contains("no lock cycle found"));
+        }
+        if (bug.equals("bug 2")) {
+            assertThat(r.deadlocksWithLockCycle()).as("the deadlock's wait chain closes a cycle").isPositive();
         }
         if (r.splats().get(SplatKind.CIRCULAR_LOCKING) > 0) {
             assertThat(r.lockdepCycle()).isNotNull();
@@ -103,5 +120,6 @@ class ZramStormTest {
             // hot_remove drains a live module's files: the owner-reference fix cannot help
             assertThat(r.lockdepCycle()).contains("CAN DEADLOCK");
         }
+        System.out.printf("%s: %s reproduced in %.1f s%n", fixes, bug, r.elapsed().toNanos() / 1e9);
     }
 }

@@ -60,6 +60,8 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Largest PUT body accepted (a store sees at most PAGE_SIZE of it anyway). */
     static final int MAX_BODY = 1 << 20;
+    /** How much of an oversized body is read and dropped before the 413 (beyond it the connection is cut). */
+    static final long DRAIN_LIMIT = 64L << 20;
 
     private final System.Logger log = System.getLogger(ControlPlane.class.getName());
     private final Machine machine;
@@ -270,6 +272,15 @@ public final class ControlPlane implements AutoCloseable {
         try (InputStream in = ex.getRequestBody()) {
             byte[] data = in.readNBytes(MAX_BODY + 1);
             if (data.length > MAX_BODY) {
+                // read (and drop) the rest of a body up to DRAIN_LIMIT, so the client gets the 413 rather
+                // than a connection reset for the bytes it was still sending
+                // (read, not skip: the server's body stream does not bound skip by the body's length)
+                byte[] drop = new byte[64 << 10];
+                long drained = 0;
+                int n;
+                while (drained < DRAIN_LIMIT && (n = in.read(drop)) > 0) {
+                    drained += n;
+                }
                 throw new HttpError(413, "request body larger than " + MAX_BODY + " bytes");
             }
             return data;

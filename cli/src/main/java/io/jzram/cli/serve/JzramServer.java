@@ -60,6 +60,15 @@ public final class JzramServer implements AutoCloseable {
             if (cpus < 1) {
                 throw new IllegalArgumentException("--cpus must be at least 1: " + cpus);
             }
+            if (nbdPort != null && (nbdPort < 0 || nbdPort > 65535)) {
+                throw new IllegalArgumentException("--port must be in 0..65535: " + nbdPort);
+            }
+            if (httpPort < 0 || httpPort > 65535) {
+                throw new IllegalArgumentException("--http-port must be in 0..65535: " + httpPort);
+            }
+            if (algorithm != null && algorithm.isBlank()) {
+                throw new IllegalArgumentException("--algorithm must name an algorithm");
+            }
             if (devices < 0) {
                 throw new IllegalArgumentException("--devices must not be negative: " + devices);
             }
