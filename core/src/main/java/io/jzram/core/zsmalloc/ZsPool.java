@@ -59,19 +59,36 @@ public final class ZsPool implements AutoCloseable {
     private final AtomicLong pagesCompacted = new AtomicLong();
     private volatile boolean closed;
 
-    /** A pool with 2 MiB chunks that keeps one empty chunk as a spare. */
+    /** A pool with 2 MiB chunks that keeps one empty chunk as a spare, on a machine of its own that keeps no free pages. */
     public ZsPool(String name) {
         this(name, DEFAULT_PAGES_PER_CHUNK, DEFAULT_RETAINED_EMPTY_CHUNKS);
     }
 
+    /** A pool with 2 MiB chunks that keeps one empty chunk as a spare, taking its memory from {@code machine}'s free pages. */
+    public ZsPool(String name, FreePages machine) {
+        this(name, DEFAULT_PAGES_PER_CHUNK, DEFAULT_RETAINED_EMPTY_CHUNKS, machine);
+    }
+
     /**
+     * A pool on a machine of its own that keeps no free pages (chunks come from the OS and go back to it).
+     *
      * @param name the pool's name (zram uses the device name)
      * @param pagesPerChunk pages per native chunk: a power of two, at least 64
      * @param retainedEmptyChunks empty chunks kept instead of given back (0 = give back at once)
      */
     public ZsPool(String name, int pagesPerChunk, int retainedEmptyChunks) {
+        this(name, pagesPerChunk, retainedEmptyChunks, new FreePages(0));
+    }
+
+    /**
+     * @param name the pool's name (zram uses the device name)
+     * @param pagesPerChunk pages per native chunk: a power of two, at least 64
+     * @param retainedEmptyChunks empty chunks kept instead of given back to the machine (0 = give back at once)
+     * @param machine the machine's free pages the chunks come from and go back to
+     */
+    public ZsPool(String name, int pagesPerChunk, int retainedEmptyChunks, FreePages machine) {
         this.name = name;
-        this.pages = new PageAllocator(pagesPerChunk, retainedEmptyChunks);
+        this.pages = new PageAllocator(pagesPerChunk, retainedEmptyChunks, machine);
         List<SizeClass> distinct = new ArrayList<>();
         for (int i = SizeClassTable.CLASS_INDICES - 1; i >= 0; i--) {
             int owner = table.mergedInto(i);
@@ -219,7 +236,7 @@ public final class ZsPool implements AutoCloseable {
         return pages.allocatedPages();
     }
 
-    /** Native bytes currently reserved from Chronicle (whole chunks, spares included). */
+    /** Native bytes this pool holds now (whole chunks, spares included), taken from the machine's free pages; 0 once closed. */
     public long reservedBytes() {
         return pages.reservedBytes();
     }
@@ -248,9 +265,11 @@ public final class ZsPool implements AutoCloseable {
     }
 
     /**
-     * zs_destroy_pool(): gives every chunk back to Chronicle and waits until Chronicle's background
-     * releaser has freed them, so {@link #reservedBytes()} and Chronicle's native memory count
-     * drop at once. Live objects are dropped with their chunks. Idempotent.
+     * zs_destroy_pool(): gives every chunk back to the machine's free pages (which keep them mapped
+     * up to their reserve limit and give the rest to the OS) and waits until Chronicle's background
+     * releaser has freed what went to the OS, so {@link #reservedBytes()} drops to 0 and
+     * Chronicle's native memory count by what the machine did not keep, at once. Live objects are
+     * dropped with their chunks. Idempotent.
      */
     @Override
     public void close() {
