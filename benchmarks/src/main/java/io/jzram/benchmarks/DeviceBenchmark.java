@@ -26,7 +26,8 @@ import org.openjdk.jmh.infra.ThreadParams;
  * {@code read} (slot lock, decompression straight into the caller's direct buffer).
  *
  * <p>Each thread works on its own range of {@code count} pages of one shared device (all ranges
- * are written before the first iteration, so reads find data and writes overwrite), in order
+ * are written before the first iteration, by one writer per range at once, so reads find data laid
+ * out as concurrent writers leave it, and writes overwrite), in order
  * ({@code pattern=seq}) or in a seeded random permutation ({@code pattern=rand}); the page written
  * to a slot is always the same source page ({@code count=all}: every page of a {@code file:}
  * source per thread, see {@link BenchPages}). Threads: {@code -t N} (run-all.sh uses 1, 2 and 4).
@@ -80,7 +81,7 @@ public class DeviceBenchmark extends JmhDefaults {
                 throw new IllegalArgumentException("pattern must be seq or rand: " + pattern);
             }
             int threads = params.getThreads();
-            bench = new BenchDevice((long) threads * p.pageCount * PAGE, algorithm, Math.max(2, cpus)).fill(p.source, p.pageCount, threads);
+            bench = new BenchDevice((long) threads * p.pageCount * PAGE, algorithm, Math.max(2, cpus)).fillConcurrently(p.source, p.pageCount, threads);
             ByteBuffer back = ByteBuffer.allocateDirect(PAGE);
             for (int i = 0; i < p.pageCount; i += 97) {
                 bench.read((long) (threads - 1) * p.pageCount + i, back);
