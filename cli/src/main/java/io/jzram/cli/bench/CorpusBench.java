@@ -33,7 +33,7 @@ import java.util.function.Consumer;
  * kernel's zram (benchmarks/kernel-compare.sh).
  *
  * <p>One round: a fresh device ({@link ZramDevice#builder()} on one emulated machine kept across
- * the rounds, whose CPUs the writers are pinned to; disksize = the file rounded up to a MiB, as
+ * the rounds, whose CPUs the writers and readers are pinned to, thread t to cpu t; disksize = the file rounded up to a MiB, as
  * many virtual CPUs as threads or real CPUs, whichever is more). The machine keeps the pages a
  * round's device frees at its reset in its free pages ({@link FreePages}, up to the disk size), so
  * the next round's device takes its pool memory mapped already, as the kernel's zram0 takes pages
@@ -332,7 +332,11 @@ public final class CorpusBench {
                     }
                 });
             }
-            parallel("read", 1, nanos, threads, t -> ByteBuffer.allocateDirect(bs), (t, buf) -> {
+            // readers on distinct CPUs too (each its own stream), as the kernel's scheduler spreads the dd readers
+            parallel("read", 1, nanos, threads, t -> {
+                machine.placement().pinCurrentThread(t % machine.nrCpus());
+                return ByteBuffer.allocateDirect(bs);
+            }, (t, buf) -> {
                 long end = (long) from[t + 1] * PAGE;
                 for (long off = (long) from[t] * PAGE; off < end; off += bs) {
                     int n = (int) Math.min(bs, end - off);
