@@ -127,18 +127,6 @@ public final class FreePages implements AutoCloseable {
         }
     }
 
-    /** Raises the reserve limit to at least {@code bytes} (never lowers it). */
-    public void raiseReserveLimit(long bytes) {
-        lock.lock();
-        try {
-            if (bytes > reserveLimit) {
-                reserveLimit = bytes;
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Bytes of free blocks held mapped now (the reserve). */
     public long freeBytes() {
         return freeBytes;

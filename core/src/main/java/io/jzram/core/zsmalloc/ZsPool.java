@@ -369,23 +369,22 @@ public final class ZsPool implements AutoCloseable {
 
     /** Compaction's side: waits (without a lock) until no access is counted on the fast path. */
     private void drainFastReaders() {
-        int spins = 0;
-        for (;;) {
-            long sum = 0;
-            for (int i = STRIDE; i < fastReaders.length; i += STRIDE) {
-                sum += (long) CELL.getVolatile(fastReaders, i);
-            }
-            if (sum == 0) {
-                return;
-            }
-            if (++spins < SPINS_BEFORE_YIELD) {
+        for (int spins = 0; fastAccesses() != 0; spins++) {
+            if (spins < SPINS_BEFORE_YIELD) {
                 Thread.onSpinWait();
-            } else if (spins < 2 * SPINS_BEFORE_YIELD) {
-                Thread.yield();
             } else {
-                LockSupport.parkNanos(20_000);
+                LockSupport.parkNanos(20_000); // accesses last microseconds: this is rare
             }
         }
+    }
+
+    /** Accesses counted on the fast path now. */
+    private long fastAccesses() {
+        long sum = 0;
+        for (int i = STRIDE; i < fastReaders.length; i += STRIDE) {
+            sum += (long) CELL.getVolatile(fastReaders, i);
+        }
+        return sum;
     }
 
     /** The handle's location on the fast path (no compaction can run: its entry is stable). */
