@@ -35,7 +35,7 @@ import org.openjdk.jmh.infra.ThreadParams;
  * would run on different CPUs: {@code threadIndex % cpus} without a storm; with one,
  * {@code 1 + threadIndex % (cpus - 1)}, a CPU the storm takes down and brings back (cpu0 never
  * goes down: a thread at home there would never lose its stream, and the storm figure would
- * measure no stream loss for it).
+ * measure no stream loss for it; {@code -p homes=modulo} gives that old placement for comparison).
  *
  * <p>The emulator places tasks but has no load balancer: a thread whose CPU goes down moves to the
  * next active CPU round robin and stays there, so two threads can end up sharing one CPU's stream
@@ -70,6 +70,14 @@ public class DeviceBenchmark extends JmhDefaults {
         @Param({"8"})
         public int cpus;
 
+        /**
+         * Where threads live under a storm: {@code toggled} (each on a CPU the storm takes down,
+         * see {@link DeviceBenchmark#home}) or {@code modulo} (thread i on cpu i, thread 0 on cpu0,
+         * which the storm never takes down: the placement before 2026-12, for comparison).
+         */
+        @Param({"toggled"})
+        public String homes;
+
         BenchDevice bench;
         HotplugStorm running;
         long toggles;
@@ -79,6 +87,9 @@ public class DeviceBenchmark extends JmhDefaults {
         public void setup(BenchPages p, BenchmarkParams params) throws IOException {
             if (!pattern.equals("seq") && !pattern.equals("rand")) {
                 throw new IllegalArgumentException("pattern must be seq or rand: " + pattern);
+            }
+            if (!homes.equals("toggled") && !homes.equals("modulo")) {
+                throw new IllegalArgumentException("homes must be toggled or modulo: " + homes);
             }
             int threads = params.getThreads();
             bench = new BenchDevice((long) threads * p.pageCount * PAGE, algorithm, Math.max(2, cpus)).fillConcurrently(p.source, p.pageCount, threads);
@@ -158,7 +169,7 @@ public class DeviceBenchmark extends JmhDefaults {
             dst = ByteBuffer.allocateDirect(PAGE);
             hotplug = d.bench.hotplug;
             placement = hotplug.placement();
-            home = home(tp.getThreadIndex(), hotplug.nrCpus(), d.storm > 0);
+            home = home(tp.getThreadIndex(), hotplug.nrCpus(), d.storm > 0 && d.homes.equals("toggled"));
             placement.pinCurrentThread(home);
         }
 

@@ -408,8 +408,19 @@ public final class Charts {
         }
         if (!lines.isEmpty()) {
             b.append("## Hotplug storm (100 CPU toggles/s on the device's machine) vs none, same run (").append(pagesLabel(pages)).append(")\n\n");
-            b.append("Every benchmark thread's home CPU is one the storm takes down and brings back (CPUs 1..7 of 8; cpu0 never goes "
-                    + "down), so every writer and reader loses its CPU and its stream under it.\n\n");
+            String homes = "";
+            for (Row r : rows) {
+                if (r.shortName().startsWith("DeviceBenchmark.") && r.param("storm").equals("100")) {
+                    homes = r.param("homes");
+                    break;
+                }
+            }
+            b.append(homes.equals("toggled")
+                    ? "Every benchmark thread's home CPU is one the storm takes down and brings back (CPUs 1..7 of 8; cpu0 never goes "
+                            + "down), so every writer and reader loses its CPU and its stream under it.\n\n"
+                    : "Thread i's home CPU is cpu i: thread 0 sits on cpu0, which the storm never takes down, so the 1-thread ratio "
+                            + "measures no stream loss and the 2-thread one only half the threads' (the placement of runs before 2026-12, "
+                            + "or -p homes=modulo).\n\n");
             b.append("| op | pattern | threads | no storm MB/s | storm MB/s | storm / none | cores (none, storm) |\n|---|---|---:|---:|---:|---:|---|\n");
             lines.forEach(b::append);
             b.append('\n');

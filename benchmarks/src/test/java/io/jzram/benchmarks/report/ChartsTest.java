@@ -62,6 +62,7 @@ class ChartsTest {
         assertThat(md).doesNotContain("*cpu*").doesNotContain("normalized");
         assertThat(md).contains("| write | seq | 1 | 532 | 492 | 0.923 | 1.02, - |"); // storm 120000 vs 130000
         assertThat(md).contains("pages `mix` (generated), 2048 pages");
+        assertThat(md).contains("thread 0 sits on cpu0"); // the sample predates the homes parameter
         assertThat(md).contains("| zstd | 246 | 737 |");
         assertThat(md).contains("MaintenanceBenchmark.compact");
         assertThat(md).contains("| compr_data_size | 73367045 | 73368460 | 1415 | +0.00 % |");
