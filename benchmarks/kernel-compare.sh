@@ -9,6 +9,20 @@
 # prints one table (kernel MB/s, jzram MB/s, ratio; jzram's raw codec alongside) and the two
 # mm_stat lines (bs=4k, 1 writer) field by field with their differences. MB = 10^6 bytes.
 #
+# How each side reads its input, inside its timing (the file is read whole into the page cache
+# first, untimed, so neither side reads the disk):
+#   kernel: dd if=FILE of=/dev/zram0 oflag=direct: each block is read(2) from the page cache into
+#     dd's buffer, then written with O_DIRECT (zram compresses in dd's context); a read is
+#     dd if=/dev/zram0 iflag=direct of=/dev/null into dd's one reused buffer. Each writer/reader
+#     is its own dd process; the figure runs from before the first dd starts to after the last ends.
+#   jzram: jzram bench --input FILE: each writer thread pread(2)s each request of the file from the
+#     page cache into its own direct buffer, then writes it to the device; a reader reads each
+#     request into its one reused direct buffer. The figure runs from the first thread's own start
+#     to the last thread's end. Each round's device is fresh, on one emulated machine kept across
+#     the rounds, whose free pages keep what the previous round's device freed (as the kernel keeps
+#     zram0's freed pages across the resets between dd rounds); jzram bench also verifies every
+#     page, untimed.
+#
 # Needs root and a usable /sys/block/zram0 (disksize 0); otherwise it says why and exits 0.
 # Holds an exclusive flock on /tmp/jzram-real-zram0.lock while it uses zram0 (other tests use
 # zram0 too) and leaves zram0 reset.
@@ -31,7 +45,7 @@ Z=/sys/block/zram0
 say() { echo "kernel-compare: $*"; }
 
 if [[ -z "$FILE" || "$FILE" == -h || "$FILE" == --help ]]; then
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 [[ -r "$FILE" ]] || { say "cannot read $FILE"; exit 2; }
@@ -70,7 +84,7 @@ nbytes=$((pages * 4096))
 (( pages > 0 )) || { say "$FILE holds no whole 4096-byte page"; exit 2; }
 disk=$(( (nbytes + 1048575) / 1048576 * 1048576 ))
 half=$(( pages / 2 * 4096 ))
-cat "$FILE" > /dev/null   # in the page cache, as jzram bench reads it into memory first
+cat "$FILE" > /dev/null   # in the page cache: both sides read it from there inside their timing (see the header)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 now() { date +%s%N; }

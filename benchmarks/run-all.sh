@@ -6,10 +6,11 @@
 #   1. builds benchmarks/target/benchmarks.jar and cli/target/jzram.jar;
 #   2. unpacks the shared corpus to $CORPUS (default /tmp/mixed-128m.pages) if it is not there
 #      and ../shared/corpus/mixed-128m.pages.xz is;
-#   3. JMH (-prof gc, -rf json): codecs and device on the generated mix and the corpus with 1
-#      thread, the other benchmarks with 1 thread, and lz4 codec + device with each of $THREADS
-#      (default "2 4") threads;
-#   4. benchmarks/kernel-compare.sh on the corpus with lz4 (where the kernel's zram0 is usable);
+#   3. JMH (-prof gc, -prof CpuTimeProfiler, -rf json): codecs and device on the generated mix
+#      (2,048 pages) and on every page of the corpus with 1 thread, the other benchmarks with 1
+#      thread, and lz4 codec + device with each of $THREADS (default "2 4") threads;
+#   4. benchmarks/kernel-compare.sh on the corpus with lz4, lzo-rle and lzo (where the kernel's
+#      zram0 is usable);
 #   5. jzram bench on the corpus with every algorithm (memory overhead per algorithm);
 #   6. the results step: results.md and the PNG charts (io.jzram.benchmarks.report.Charts).
 # Raw outputs stay in benchmarks/results/raw/. Takes about 15 minutes on 2 cores.
@@ -27,7 +28,7 @@ for a in "$@"; do
     case $a in
         --quick) QUICK=1 ;;
         --wait-quiet) WAIT=1 ;;
-        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run-all: unknown argument $a" >&2; exit 2 ;;
     esac
 done
@@ -62,9 +63,9 @@ big=mix
 [[ -s $CORPUS ]] && big=file:$CORPUS
 
 mkdir -p "$RAW"
-rm -f "$RAW"/jmh-*.json "$RAW"/kernel-compare.json "$RAW"/kernel-compare.txt "$RAW"/bench.jsonl
+rm -f "$RAW"/jmh-*.json "$RAW"/kernel-compare*.json "$RAW"/kernel-compare*.txt "$RAW"/bench.jsonl
 if [[ $QUICK == 1 ]]; then
-    ITER=(-wi 1 -i 1 -w 200ms -r 300ms -p count=256)
+    ITER=(-wi 1 -i 1 -w 200ms -r 300ms -p count=256)   # count=256: the first 256 pages, also of the corpus
     REPEAT=1
 else
     ITER=(-wi 3 -i 5 -w 1s -r 1s)
@@ -87,10 +88,12 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 kernel_args=()
 if [[ -s $CORPUS ]]; then
-    log "kernel-compare"
-    REPEAT=$REPEAT KC_JSON=$RAW/kernel-compare.json JAVA=$JAVA benchmarks/kernel-compare.sh "$CORPUS" lz4 | tee "$RAW/kernel-compare.txt"
-    [[ -s $RAW/kernel-compare.json ]] && kernel_args=(--kernel "$RAW/kernel-compare.json")
-    for alg in lz4 lz4hc zstd deflate; do
+    for alg in lz4 lzo-rle lzo; do
+        log "kernel-compare $alg"
+        REPEAT=$REPEAT KC_JSON=$RAW/kernel-compare-$alg.json JAVA=$JAVA benchmarks/kernel-compare.sh "$CORPUS" "$alg" | tee "$RAW/kernel-compare-$alg.txt"
+        [[ -s $RAW/kernel-compare-$alg.json ]] && kernel_args+=(--kernel "$RAW/kernel-compare-$alg.json")
+    done
+    for alg in lz4 lzo-rle lzo lz4hc zstd deflate; do
         log "jzram bench $alg"
         "$JAVA" -jar cli/target/jzram.jar bench --input "$CORPUS" --algorithm "$alg" --repeat "$REPEAT" --json 2>/dev/null >> "$RAW/bench.jsonl"
     done

@@ -57,6 +57,48 @@ final class BenchDevice implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Writes the {@code count} pages of {@code source} into each of the first {@code ranges}
+     * ranges, range t by a thread of its own pinned to virtual CPU {@code t % cpus}, all at once:
+     * the pool then holds the pages as concurrent writers leave them (their objects interleaved in
+     * the zspages they fill), which is what concurrent readers later find.
+     */
+    BenchDevice fillConcurrently(ByteBuffer source, int count, int ranges) throws IOException {
+        if (ranges == 1) {
+            return fill(source, count, 1);
+        }
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(ranges);
+        Thread[] writers = new Thread[ranges];
+        for (int t = 0; t < ranges; t++) {
+            int range = t;
+            writers[t] = new Thread(() -> {
+                try {
+                    pin(range);
+                    start.await();
+                    for (int i = 0; i < count; i++) {
+                        device.write(((long) range * count + i) * PAGE, source.slice(i * PAGE, PAGE));
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "fill-" + t);
+            writers[t].start();
+        }
+        try {
+            for (Thread w : writers) {
+                w.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while filling", e);
+        }
+        if (failure.get() != null) {
+            throw new IOException("filling the device failed", failure.get());
+        }
+        return this;
+    }
+
     /** Pins the calling thread to virtual CPU {@code threadIndex % cpus}: one task per CPU, as the kernel's per-CPU streams expect. */
     void pin(int threadIndex) {
         hotplug.placement().pinCurrentThread(threadIndex % hotplug.nrCpus());

@@ -33,8 +33,8 @@ public class CodecBenchmark extends JmhDefaults {
 
         @Setup(Level.Trial)
         public void setup(BenchPages p) {
-            packed = new PackedPages(p.source, p.count, algorithm);
-            System.out.printf("%n[%s on %s: %d pages, stored ratio %.3f]%n", algorithm, p.pages, p.count, packed.storedRatio());
+            packed = new PackedPages(p.source, p.pageCount, algorithm);
+            System.out.printf("%n[%s on %s: %d pages, stored ratio %.3f]%n", algorithm, p.pages, p.pageCount, packed.storedRatio());
         }
     }
 
@@ -51,7 +51,7 @@ public class CodecBenchmark extends JmhDefaults {
             codec = RawCodec.of(k.algorithm);
             out = ByteBuffer.allocateDirect(2 * PAGE);
             page = ByteBuffer.allocateDirect(PAGE);
-            cursor = new PageCursor(p.count, (int) (Thread.currentThread().getId() * 7919 % p.count)); // threads start apart
+            cursor = new PageCursor(p.pageCount, (int) (Thread.currentThread().getId() * 7919 % p.pageCount)); // threads start apart
         }
 
         @TearDown(Level.Trial)

@@ -26,11 +26,16 @@ import org.openjdk.jmh.infra.ThreadParams;
  * {@code read} (slot lock, decompression straight into the caller's direct buffer).
  *
  * <p>Each thread works on its own range of {@code count} pages of one shared device (all ranges
- * are written before the first iteration, so reads find data and writes overwrite), in order
+ * are written before the first iteration, by one writer per range at once, so reads find data laid
+ * out as concurrent writers leave it, and writes overwrite), in order
  * ({@code pattern=seq}) or in a seeded random permutation ({@code pattern=rand}); the page written
- * to a slot is always the same source page. Threads: {@code -t N} (run-all.sh uses 1, 2 and 4).
- * Each thread has a home virtual CPU, {@code threadIndex % cpus}, and is pinned there at the start,
- * as the kernel's writers would run on different CPUs.
+ * to a slot is always the same source page ({@code count=all}: every page of a {@code file:}
+ * source per thread, see {@link BenchPages}). Threads: {@code -t N} (run-all.sh uses 1, 2 and 4).
+ * Each thread has a home virtual CPU and is pinned there at the start, as the kernel's writers
+ * would run on different CPUs: {@code threadIndex % cpus} without a storm; with one,
+ * {@code 1 + threadIndex % (cpus - 1)}, a CPU the storm takes down and brings back (cpu0 never
+ * goes down: a thread at home there would never lose its stream, and the storm figure would
+ * measure no stream loss for it; {@code -p homes=modulo} gives that old placement for comparison).
  *
  * <p>The emulator places tasks but has no load balancer: a thread whose CPU goes down moves to the
  * next active CPU round robin and stays there, so two threads can end up sharing one CPU's stream
@@ -41,7 +46,8 @@ import org.openjdk.jmh.infra.ThreadParams;
  * <p>{@code storm > 0}: during every iteration (warm-up and measurement) a {@link HotplugStorm}
  * toggles the device machine's CPUs 1..cpus-1 at that rate; a pinned thread whose CPU goes down
  * loses its affinity and migrates, and its stream is freed under it (zcomp_cpu_dead), exactly as
- * in the storm tests. {@code storm=0} vs {@code storm=100} in one run gives issue 5's figure.
+ * in the storm tests. {@code storm=0} vs {@code storm=100} in one run gives issue 5's figure; the
+ * trial's end prints, per thread, how often it found itself away from home.
  */
 public class DeviceBenchmark extends JmhDefaults {
     static final int PAGE = PageSource.PAGE;
@@ -64,6 +70,14 @@ public class DeviceBenchmark extends JmhDefaults {
         @Param({"8"})
         public int cpus;
 
+        /**
+         * Where threads live under a storm: {@code toggled} (each on a CPU the storm takes down,
+         * see {@link DeviceBenchmark#home}) or {@code modulo} (thread i on cpu i, thread 0 on cpu0,
+         * which the storm never takes down: the placement before 2026-12, for comparison).
+         */
+        @Param({"toggled"})
+        public String homes;
+
         BenchDevice bench;
         HotplugStorm running;
         long toggles;
@@ -74,17 +88,20 @@ public class DeviceBenchmark extends JmhDefaults {
             if (!pattern.equals("seq") && !pattern.equals("rand")) {
                 throw new IllegalArgumentException("pattern must be seq or rand: " + pattern);
             }
+            if (!homes.equals("toggled") && !homes.equals("modulo")) {
+                throw new IllegalArgumentException("homes must be toggled or modulo: " + homes);
+            }
             int threads = params.getThreads();
-            bench = new BenchDevice((long) threads * p.count * PAGE, algorithm, Math.max(2, cpus)).fill(p.source, p.count, threads);
+            bench = new BenchDevice((long) threads * p.pageCount * PAGE, algorithm, Math.max(2, cpus)).fillConcurrently(p.source, p.pageCount, threads);
             ByteBuffer back = ByteBuffer.allocateDirect(PAGE);
-            for (int i = 0; i < p.count; i += 97) {
-                bench.read((long) (threads - 1) * p.count + i, back);
+            for (int i = 0; i < p.pageCount; i += 97) {
+                bench.read((long) (threads - 1) * p.pageCount + i, back);
                 if (back.clear().compareTo(p.source.slice(i * PAGE, PAGE)) != 0) {
                     throw new IllegalStateException("page " + i + " did not read back as written");
                 }
             }
             MmStat s = bench.device.mmStat();
-            System.out.printf("%n[%s on %s, %d threads x %d pages; mm_stat %s]%n", algorithm, p.pages, threads, p.count, s.sysfsLine().trim());
+            System.out.printf("%n[%s on %s, %d threads x %d pages; mm_stat %s]%n", algorithm, p.pages, threads, p.pageCount, s.sysfsLine().trim());
         }
 
         @Setup(Level.Iteration)
@@ -127,12 +144,13 @@ public class DeviceBenchmark extends JmhDefaults {
         int next;
         int home;
         int ops;
+        long away;
         io.jzram.hotplug.TaskPlacement placement;
         CpuHotplug hotplug;
 
         @Setup(Level.Trial)
         public void setup(BenchPages p, Device d, ThreadParams tp) {
-            int count = p.count;
+            int count = p.pageCount;
             base = (long) tp.getThreadIndex() * count;
             views = p.views();
             order = new int[count];
@@ -151,8 +169,16 @@ public class DeviceBenchmark extends JmhDefaults {
             dst = ByteBuffer.allocateDirect(PAGE);
             hotplug = d.bench.hotplug;
             placement = hotplug.placement();
-            home = tp.getThreadIndex() % hotplug.nrCpus();
+            home = home(tp.getThreadIndex(), hotplug.nrCpus(), d.storm > 0 && d.homes.equals("toggled"));
             placement.pinCurrentThread(home);
+        }
+
+        @TearDown(Level.Trial)
+        public void report(Device d) {
+            if (d.storm > 0) {
+                System.out.printf("%n[thread %s: home cpu%d, away from home at %d of %d balance checks]%n", Thread.currentThread().getName(), home,
+                        away, ops >>> 8);
+            }
         }
 
         int nextPage() {
@@ -166,6 +192,9 @@ public class DeviceBenchmark extends JmhDefaults {
 
         /** The scheduler's load balancer, reduced to "go home when you can" (see the class comment). */
         private void balance() {
+            if (placement.currentCpu() != home) {
+                away++;
+            }
             if (placement.currentCpu() != home && hotplug.isActive(home)) {
                 try {
                     placement.pinCurrentThread(home);
@@ -174,6 +203,17 @@ public class DeviceBenchmark extends JmhDefaults {
                 }
             }
         }
+    }
+
+    /**
+     * A thread's home CPU: {@code thread % cpus} without a storm; with one, a CPU the storm toggles
+     * ({@code 1 + thread % (cpus - 1)}; a machine of one CPU has only cpu0).
+     */
+    static int home(int thread, int cpus, boolean storm) {
+        if (!storm || cpus < 2) {
+            return thread % cpus;
+        }
+        return 1 + thread % (cpus - 1);
     }
 
     @Benchmark

@@ -44,12 +44,12 @@ public class PageBenchmark extends JmhDefaults {
 
         @Setup(Level.Trial)
         public void setup(BenchPages p, BenchmarkParams params) throws IOException {
-            packed = new PackedPages(p.source, p.count, "lz4");
+            packed = new PackedPages(p.source, p.pageCount, "lz4");
             // every thread's range holds the pages, so reads find them
-            bench = new BenchDevice((long) MAX_THREADS * p.count * PAGE, "lz4", Math.max(2, Runtime.getRuntime().availableProcessors()))
-                    .fill(p.source, p.count, Math.min(MAX_THREADS, params.getThreads()));
+            bench = new BenchDevice((long) MAX_THREADS * p.pageCount * PAGE, "lz4", Math.max(2, Runtime.getRuntime().availableProcessors()))
+                    .fill(p.source, p.pageCount, Math.min(MAX_THREADS, params.getThreads()));
             MmStat s = bench.device.mmStat();
-            System.out.printf("%n[pages %s: %d pages, lz4 stored ratio %.3f; device %s]%n", p.pages, p.count, packed.storedRatio(),
+            System.out.printf("%n[pages %s: %d pages, lz4 stored ratio %.3f; device %s]%n", p.pages, p.pageCount, packed.storedRatio(),
                     s.sysfsLine().trim());
         }
 
@@ -73,8 +73,8 @@ public class PageBenchmark extends JmhDefaults {
 
         @Setup(Level.Trial)
         public void setup(BenchPages p, Shared s, ThreadParams tp) {
-            cursor = new PageCursor(p.count, 0);
-            base = (long) (tp.getThreadIndex() % MAX_THREADS) * p.count;
+            cursor = new PageCursor(p.pageCount, 0);
+            base = (long) (tp.getThreadIndex() % MAX_THREADS) * p.pageCount;
             pageViews = p.views();
             dst = ByteBuffer.allocateDirect(PAGE);
             out = ByteBuffer.allocateDirect(2 * PAGE);

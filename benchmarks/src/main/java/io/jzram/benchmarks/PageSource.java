@@ -30,7 +30,8 @@ import java.util.SplittableRandom;
  *       with these probabilities (seeded).</li>
  *   <li>{@code file:PATH}: the first {@code count} pages of a file of raw pages, e.g. the corpus
  *       unpacked ({@code xz -dc mixed-128m.pages.xz > /tmp/mixed-128m.pages}); a shorter file is
- *       cycled; a trailing partial page is ignored.</li>
+ *       cycled; a trailing partial page is ignored. The benchmarks' {@code count=all} (the
+ *       default, {@link #resolveCount}) takes every whole page of the file.</li>
  * </ul>
  */
 final class PageSource {
@@ -50,6 +51,36 @@ final class PageSource {
             + "compress stream handle class zspage object slot swap java string hash table entry node value key list").split(" ");
 
     private PageSource() {
+    }
+
+    /** Pages a generated source has when the benchmarks' {@code count} is {@code all}. */
+    static final int GENERATED_DEFAULT = 2048;
+
+    /**
+     * The number of pages a {@code count} parameter asks for: {@code all} is every whole page of a
+     * {@code file:} source and {@link #GENERATED_DEFAULT} of a generated one; otherwise a positive number.
+     */
+    static int resolveCount(String spec, String count) throws IOException {
+        if (count.equals("all")) {
+            if (!spec.startsWith("file:")) {
+                return GENERATED_DEFAULT;
+            }
+            int n = pagesIn(Path.of(spec.substring(5)));
+            if (n <= 0) {
+                throw new IOException(spec.substring(5) + " holds no whole page");
+            }
+            return n;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(count.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("count must be all or a number of pages: " + count, e);
+        }
+        if (n <= 0) {
+            throw new IllegalArgumentException("count must be positive: " + count);
+        }
+        return n;
     }
 
     static ByteBuffer load(String spec, int count, int noisePercent, long seed) throws IOException {

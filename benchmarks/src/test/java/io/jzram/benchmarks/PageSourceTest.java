@@ -110,4 +110,25 @@ class PageSourceTest {
             }
         }
     }
+
+    @Test
+    void countAllIsEveryPageOfAFileAnd2048Generated(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("p.pages");
+        Files.write(f, new byte[5 * PAGE + 17]);
+        assertThat(PageSource.resolveCount("file:" + f, "all")).isEqualTo(5);
+        assertThat(PageSource.resolveCount("mix", "all")).isEqualTo(2048);
+        assertThat(PageSource.resolveCount("file:" + f, "3")).isEqualTo(3);
+        assertThatThrownBy(() -> PageSource.resolveCount("mix", "0")).hasMessageContaining("positive");
+        assertThatThrownBy(() -> PageSource.resolveCount("mix", "some")).hasMessageContaining("all or a number");
+    }
+
+    @Test
+    void underAStormEveryThreadsHomeIsACpuTheStormToggles() {
+        for (int t = 0; t < 7; t++) {
+            assertThat(DeviceBenchmark.home(t, 8, true)).isBetween(1, 7).isEqualTo(t + 1);
+            assertThat(DeviceBenchmark.home(t, 8, false)).isEqualTo(t);
+        }
+        assertThat(DeviceBenchmark.home(7, 8, true)).isEqualTo(1);
+        assertThat(DeviceBenchmark.home(3, 1, true)).isZero();
+    }
 }

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
  * process.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Writes every page of FILE (or, without --input, of generated pages) into a fresh device, reads "
+        description = {"Writes every page of FILE (or, without --input, of generated pages) into a fresh device (on one emulated "
+            + "machine kept across the rounds, unless --fresh-machine), reads "
             + "them all back and verifies them; prints write and read MB/s (median of the rounds, MB = 10^6 bytes), the "
             + "raw codec's compress and decompress MB/s on the same pages in the same process, their ratios, and the "
             + "mm_stat line.",
@@ -62,6 +63,12 @@ public final class BenchCommand implements Callable<Integer> {
                     + "(default: 4096)")
     long blockSize = 4096;
 
+    @Option(names = "--fresh-machine", description = "a new emulated machine for every round (default: one machine kept "
+            + "across the rounds, whose free pages keep the pool memory a round's device freed for the next round's, as the "
+            + "kernel keeps zram0's freed pages across resets; with this option every pool page is a first-touch page fault "
+            + "inside the write timing)")
+    boolean freshMachine;
+
     @Option(names = "--json", description = "print one JSON object on one line instead of the table (docs/json.md)")
     boolean json;
 
@@ -78,7 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (blockSize > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("--block-size " + blockSize + " is too big");
             }
-            cfg = new CorpusBench.Config(input, size, seed, algorithm, threads, repeat, warmup, (int) blockSize);
+            cfg = new CorpusBench.Config(input, size, seed, algorithm, threads, repeat, warmup, (int) blockSize, freshMachine);
         } catch (IllegalArgumentException e) {
             throw UsageErrors.error(spec, e.getMessage());
         }
@@ -104,6 +111,10 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "jzram bench: %s, %d pages (%.1f MB), %s, %d thread%s, %d-byte requests, median of %d (+%d warm-up)%n",
                 c.input() == null ? CorpusBench.GENERATED + " seed " + c.seed() : c.input(), r.pages(), r.bytes() / 1e6, c.algorithm(), c.threads(), c.threads() == 1 ? "" : "s", c.blockSize(), c.repeat(),
                 c.warmup());
+        long[] pool = r.poolBlockBytes();
+        System.out.printf(Locale.ROOT, "  each round a fresh device on %s; the timed rounds' pools took %.0f MiB mapped already from the "
+                + "machine's free pages, %.0f MiB new from the OS%n", c.freshMachine() ? "a machine of its own" : "one machine kept across the rounds",
+                pool[0] / 1048576.0, pool[1] / 1048576.0);
         System.out.printf(Locale.ROOT, "  %-22s %10s %10s   %s%n", "", "MB/s", "MB/CPU-s", "rounds (MB/s)");
         row("write", r.writeMBps(), r.cpuMBps(0), r.writeRuns());
         row("read", r.readMBps(), r.cpuMBps(1), r.readRuns());

@@ -87,6 +87,14 @@ class BenchCommandTest {
         assertThat(mm[2]).as("mem_used_total").isGreaterThanOrEqualTo(mm[1]);
         assertThat(json).contains("\"algorithm\": \"lz4\"", "\"verified\": true");
         assertThat(r.err()).contains("round 1/2", "round 2/2");
+        // one machine across the rounds: round 2's device takes round 1's freed pool blocks, mapped already
+        assertThat(parsed).containsEntry("machine", "kept across rounds");
+        assertThat(number(json, "poolBytesReused")).isPositive();
+        assertThat(number(json, "poolBytesFresh")).isPositive();
+        JzramRun fresh = jzram("bench", "--input", file.toString(), "--repeat", "2", "--warmup", "0", "--json", "--fresh-machine");
+        assertThat(fresh.status()).as(fresh.err()).isZero();
+        assertThat(JsonKeys.object(fresh.out().trim())).containsEntry("machine", "fresh each round").containsEntry("poolBytesReused", 0);
+        assertThat(mmStat(fresh.out())).isEqualTo(mm);
     }
 
     @Test
@@ -121,7 +129,8 @@ class BenchCommandTest {
         assertThat(j.keySet()).containsExactly("input", "seed", "algorithm", "threads", "blockSize", "repeat", "warmup", "pages",
                 "bytes", "writeMBps", "readMBps", "codecCompressMBps", "codecDecompressMBps", "writeVsCodecCompress",
                 "readVsCodecDecompress", "codecStoredRatio", "writeCpuMBps", "readCpuMBps", "codecCompressCpuMBps",
-                "codecDecompressCpuMBps", "writeRuns", "readRuns", "codecCompressRuns", "codecDecompressRuns", "mmStat",
+                "codecDecompressCpuMBps", "writeRuns", "readRuns", "codecCompressRuns", "codecDecompressRuns", "machine",
+                "poolBytesReused", "poolBytesFresh", "mmStat",
                 "mmStatLine", "verified", "java", "availableProcessors");
         assertThat(j).containsEntry("input", "(generated)").containsEntry("seed", 5).containsEntry("pages", 512)
                 .containsEntry("verified", true);

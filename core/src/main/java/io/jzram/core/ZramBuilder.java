@@ -2,6 +2,7 @@
 package io.jzram.core;
 
 import io.jzram.core.backend.ZcompParams;
+import io.jzram.core.zsmalloc.FreePages;
 import io.jzram.hotplug.CpuHotplug;
 import io.jzram.kernel.Errno;
 import io.jzram.kernel.ErrnoException;
@@ -33,6 +34,7 @@ public final class ZramBuilder extends ZramHostOptions<ZramBuilder> {
     private int cpus = Math.max(1, Runtime.getRuntime().availableProcessors());
     private CpuHotplug hotplug;
     private boolean lockdep;
+    private long freePageReserve = FreePages.DEFAULT_PRIVATE_RESERVE;
 
     ZramBuilder() {
     }
@@ -187,6 +189,24 @@ public final class ZramBuilder extends ZramHostOptions<ZramBuilder> {
     }
 
     /**
+     * How much freed pool memory the private machine keeps mapped for the device's later writes
+     * ({@link FreePages}: the pages a discard, an overwrite that shrinks the pool, or compaction
+     * frees, as the kernel's buddy allocator keeps them); all of it goes back to the OS when the
+     * device is closed. Ignored with {@link #hotplug}: a shared machine's setting stands.
+     *
+     * @param bytes the bound, 0 for none (default 64 MiB)
+     * @return this builder
+     * @throws IllegalArgumentException for a negative bound
+     */
+    public ZramBuilder freePageReserve(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("freePageReserve " + bytes);
+        }
+        this.freePageReserve = bytes;
+        return this;
+    }
+
+    /**
      * Lockdep on the private machine's kernel.
      *
      * @param on whether to check lock dependencies (default off: it allocates on every lock)
@@ -217,6 +237,7 @@ public final class ZramBuilder extends ZramHostOptions<ZramBuilder> {
         if (hp == null) {
             privateKernel = Kernel.builder().lockdep(lockdep).build();
             hp = new CpuHotplug(privateKernel, cpus);
+            FreePages.of(privateKernel).setReserveLimit(freePageReserve);
         }
         boolean registered = false;
         ZramControl c = null;

@@ -2,6 +2,7 @@
 package io.jzram.core;
 
 import io.jzram.core.backend.ZcompBackends;
+import io.jzram.core.zsmalloc.FreePages;
 import io.jzram.hotplug.CpuHotplug;
 import io.jzram.kernel.Kernel;
 import java.util.Objects;
@@ -14,6 +15,9 @@ import java.util.function.LongSupplier;
  * the {@code backends[]} list, the CPU-hotplug machine the compressors register with) plus the
  * emulator's own: the clock behind access times and a counter of the off-heap bytes every
  * compressor's streams hold (so a test or the storm can prove that nothing leaked).
+ *
+ * <p>The devices' pools take their memory from the machine's free pages ({@link #freePages()}, one
+ * per kernel, kept across devices, hosts and module loads, as the kernel's buddy allocator is).
  *
  * <p>A host is what a driver creates devices with ({@link #create}, which hands out the driver's
  * {@link ZramControl}); an embedded device's builder makes a private one. The zram module's init
@@ -127,6 +131,14 @@ public final class ZramHost {
     /** Now on the access-time clock, reusing {@code systemNanos} when the clock is the system one. */
     long now(long systemNanos) {
         return systemClock ? systemNanos : clock.getAsLong();
+    }
+
+    /**
+     * The machine's free pages ({@link FreePages#of} of this host's kernel): where every pool of the
+     * machine takes its chunks from and gives them back to.
+     */
+    public FreePages freePages() {
+        return FreePages.of(hotplug.kernel());
     }
 
     /** Off-heap bytes held by the streams of every compressor created on this host and not yet freed. */

@@ -102,7 +102,7 @@ final class ZramLifecycle {
         } catch (OutOfMemoryError e) {
             throw new ErrnoException(Errno.ENOMEM, "cannot allocate the slot table", e);
         }
-        return new ZramMeta(size, table, new ZsPool(z.name));
+        return new ZramMeta(size, table, new ZsPool(z.name, z.host.freePages()));
     }
 
     /** zram_meta_free(): waits out the requests on it, then gives the pool back. */

@@ -5,8 +5,13 @@ import io.jzram.kernel.locking.HungTaskWatchdog;
 import io.jzram.kernel.locking.Lockdep;
 import io.jzram.kernel.module.ModuleLoader;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 /**
@@ -18,7 +23,11 @@ import java.util.function.ToIntFunction;
  * 15 characters (TASK_COMM_LEN). The CPU a task runs on is supplied by the hotplug layer once it is
  * attached ({@link #attachCpuIds}); until then every task reports CPU 0.
  *
- * <p>Lifecycle: {@link #close()} stops the watchdog thread; the kernel's log stays readable.
+ * <p>Subsystems of other layers (core's free-page pool, the machine's mm) hang off a kernel through
+ * {@link #subsystem}: made once, on first use, and closed with the kernel.
+ *
+ * <p>Lifecycle: {@link #close()} stops the watchdog thread and closes the subsystems, the last made
+ * first; the kernel's log stays readable.
  */
 public final class Kernel implements AutoCloseable {
 
@@ -34,6 +43,9 @@ public final class Kernel implements AutoCloseable {
     private final AtomicInteger oopsCount = new AtomicInteger();
     private final StringBuffer taints = new StringBuffer();
     private volatile ToIntFunction<Thread> cpuIds = t -> 0;
+    /** Guarded by itself. */
+    private final Map<Class<?>, AutoCloseable> subsystems = new LinkedHashMap<>();
+    private boolean closed;
 
     private Kernel(Builder b) {
         this.release = b.release;
@@ -189,8 +201,55 @@ public final class Kernel implements AutoCloseable {
         return sb.toString();
     }
 
+    /**
+     * This kernel's subsystem of type {@code type}, made by {@code make} on first use (under a lock,
+     * so exactly once) and closed by {@link #close()}. A kernel that is closed already makes none.
+     *
+     * @throws IllegalStateException the kernel is closed and has no such subsystem
+     */
+    public <T extends AutoCloseable> T subsystem(Class<T> type, Supplier<? extends T> make) {
+        synchronized (subsystems) {
+            AutoCloseable s = subsystems.get(type);
+            if (s == null) {
+                if (closed) {
+                    throw new IllegalStateException("kernel closed: no " + type.getSimpleName());
+                }
+                s = Objects.requireNonNull(make.get(), "subsystem");
+                subsystems.put(type, s);
+            }
+            return type.cast(s);
+        }
+    }
+
+    /** This kernel's subsystem of type {@code type}, or null when none was made. */
+    public <T extends AutoCloseable> T subsystemOrNull(Class<T> type) {
+        synchronized (subsystems) {
+            return type.cast(subsystems.get(type));
+        }
+    }
+
     @Override
     public void close() {
         hungTask.close();
+        List<AutoCloseable> made;
+        synchronized (subsystems) {
+            closed = true;
+            made = new ArrayList<>(subsystems.values());
+        }
+        RuntimeException failure = null;
+        for (int i = made.size() - 1; i >= 0; i--) {
+            try {
+                made.get(i).close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("closing a subsystem failed", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 }

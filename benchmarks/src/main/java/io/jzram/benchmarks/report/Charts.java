@@ -36,24 +36,26 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * The results step: reads JMH JSON ({@code -rf json}, one file per thread count or all in one),
- * the kernel-compare JSON ({@code KC_JSON=... benchmarks/kernel-compare.sh}) and a file of
- * {@code jzram bench --json} lines (one per algorithm), and writes into the output folder:
+ * the kernel-compare JSONs ({@code KC_JSON=... benchmarks/kernel-compare.sh}, one per algorithm)
+ * and a file of {@code jzram bench --json} lines (one per algorithm), and writes into the output
+ * folder:
  * <ul>
- *   <li>{@code results.md}: markdown tables (device vs raw codec by thread count, the storm
- *       figure, every codec, the other benchmarks, the kernel comparison with both mm_stat lines,
- *       memory overhead per algorithm);</li>
+ *   <li>{@code results.md}: markdown tables (the targets, each met or missed on the wall-clock
+ *       ratios of the kernel comparisons; device vs raw codec by thread count, the storm figure,
+ *       every codec, the other benchmarks, each kernel comparison with both mm_stat lines, memory
+ *       overhead per algorithm), every table labelled with the pages it used;</li>
  *   <li>{@code throughput-vs-threads.png}: device write/read and raw lz4 compress/decompress
  *       (JMH) by thread count, with the kernel's dd and jzram bench where the kernel-compare ran;</li>
  *   <li>{@code jzram-vs-codec-vs-kernel.png}: write and read MB/s of the kernel, jzram and the raw
- *       codec for each kernel-compare configuration;</li>
+ *       codec for each configuration of the lz4 kernel comparison (else the first given);</li>
  *   <li>{@code memory-overhead.png}: mem_used_total / compr_data_size per algorithm (jzram bench),
- *       and the kernel's and jzram's for the kernel-compare algorithm.</li>
+ *       and the kernel's and jzram's for each kernel-compare algorithm.</li>
  * </ul>
  * A chart whose inputs are missing is skipped (and said so). MB = 10^6 bytes; one JMH operation
  * is one 4 KiB page.
  *
  * <p>Usage: {@code java -cp benchmarks/target/benchmarks.jar io.jzram.benchmarks.report.Charts
- * --out DIR [--jmh FILE]... [--kernel FILE] [--bench FILE] [--machine TEXT] [--note TEXT]}.
+ * --out DIR [--jmh FILE]... [--kernel FILE]... [--bench FILE] [--machine TEXT] [--note TEXT]}.
  */
 public final class Charts {
     static final int PAGE = 4096;
@@ -62,12 +64,7 @@ public final class Charts {
 
     /** One JMH result row. */
     public record Row(String benchmark, String mode, int threads, Map<String, String> params, double score, double error, String unit,
-            double allocPerOp, double cpuNormalized) {
-
-        /** The CPU-normalized score ({@code -prof io.jzram.benchmarks.CpuTimeProfiler}), or the score where it was not run. */
-        public double normalized() {
-            return Double.isNaN(cpuNormalized) ? score : cpuNormalized;
-        }
+            double allocPerOp, double cpuCores) {
 
         /** Class.method without the package. */
         public String shortName() {
@@ -92,7 +89,8 @@ public final class Charts {
     }
 
     private final List<Row> rows = new ArrayList<>();
-    private Map<String, Object> kernel;
+    /** kernel-compare results, one per algorithm, in the order given. */
+    private final List<Map<String, Object>> kernels = new ArrayList<>();
     private final List<Map<String, Object>> bench = new ArrayList<>();
     private String machine = "";
     private String note = "";
@@ -107,14 +105,14 @@ public final class Charts {
             String v = i + 1 < args.length ? args[i + 1] : null;
             switch (a) {
                 case "--jmh" -> c.addJmh(Path.of(need(a, v)));
-                case "--kernel" -> c.setKernel(Path.of(need(a, v)));
+                case "--kernel" -> c.addKernel(Path.of(need(a, v)));
                 case "--bench" -> c.addBench(Path.of(need(a, v)));
                 case "--out" -> out = Path.of(need(a, v));
                 case "--machine" -> c.machine = need(a, v);
                 case "--note" -> c.note = need(a, v);
                 default -> {
                     System.err.println("Charts: unknown argument " + a
-                            + "\nusage: Charts --out DIR [--jmh FILE]... [--kernel FILE] [--bench FILE] [--machine TEXT] [--note TEXT]");
+                            + "\nusage: Charts --out DIR [--jmh FILE]... [--kernel FILE]... [--bench FILE] [--machine TEXT] [--note TEXT]");
                     System.exit(2);
                 }
             }
@@ -148,15 +146,26 @@ public final class Charts {
                 pm.forEach((k, v) -> params.put(String.valueOf(k), String.valueOf(v)));
             }
             double alloc = Json.num(Json.at(m, "secondaryMetrics", "gc.alloc.rate.norm", "score"));
-            double norm = Json.num(Json.at(m, "secondaryMetrics", "cpu.normalized", "score"));
+            double cores = Json.num(Json.at(m, "secondaryMetrics", "cpu.cores", "score"));
             rows.add(new Row(String.valueOf(m.get("benchmark")), String.valueOf(m.get("mode")), (int) Json.num(m.get("threads")), params,
                     Json.num(Json.at(m, "primaryMetric", "score")), Json.num(Json.at(m, "primaryMetric", "scoreError")),
-                    String.valueOf(Json.at(m, "primaryMetric", "scoreUnit")), alloc, norm));
+                    String.valueOf(Json.at(m, "primaryMetric", "scoreUnit")), alloc, cores));
         }
     }
 
-    public void setKernel(Path file) throws IOException {
-        kernel = Json.obj(Json.parse(Files.readString(file)));
+    /** A kernel-compare JSON ({@code KC_JSON}); one per algorithm may be given. */
+    public void addKernel(Path file) throws IOException {
+        kernels.add(Json.obj(Json.parse(Files.readString(file))));
+    }
+
+    /** The kernel comparison the charts show: lz4's if it was run, else the first. */
+    Map<String, Object> kernel() {
+        for (Map<String, Object> k : kernels) {
+            if ("lz4".equals(k.get("algorithm"))) {
+                return k;
+            }
+        }
+        return kernels.isEmpty() ? null : kernels.get(0);
     }
 
     /** A file of {@code jzram bench --json} objects, one per line (blank lines ignored). */
@@ -244,14 +253,17 @@ public final class Charts {
             b.append(note).append("\n\n");
         }
         b.append("MB = 10^6 bytes; one JMH operation is one 4 KiB page; alloc is `-prof gc`'s gc.alloc.rate.norm (B/op). "
-                + "Ratios marked *cpu* use the CPU-normalized scores of `-prof io.jzram.benchmarks.CpuTimeProfiler` (each score scaled to "
-                + "the fork having had min(threads, CPUs) cores to itself), which other load on the machine barely moves; "
-                + "the plain ratios use wall-clock scores measured one after the other.\n\n");
+                + "Every ratio and every target is judged on wall-clock figures measured in one run (JMH: one after the other in one "
+                + "script; kernel-compare: the kernel's dd and jzram bench in one script). `cores` is `-prof io.jzram.benchmarks.CpuTimeProfiler`'s "
+                + "cpu.cores, the CPU-seconds the benchmark fork used per second: a diagnostic only (below the thread count: the fork "
+                + "waited, e.g. for other processes on a shared machine).\n\n");
+        targets(b);
         String pages = pages();
         if (!rows.isEmpty()) {
-            b.append("## Device vs raw lz4-java (JMH, pages `").append(pages).append("`, sequential, no storm)\n\n");
-            b.append("| threads | device write MB/s | raw lz4 compress MB/s | write / compress | *cpu* | device read MB/s | raw lz4 decompress MB/s | read / decompress | *cpu* | write alloc B/op | read alloc B/op |\n");
-            b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            String label = pagesLabel(pages);
+            b.append("## Device vs raw lz4-java (JMH, ").append(label).append(", sequential, no storm)\n\n");
+            b.append("| threads | device write MB/s | raw lz4 compress MB/s | write / compress | device read MB/s | raw lz4 decompress MB/s | read / decompress | write alloc B/op | read alloc B/op | cores (write, compress, read, decompress) |\n");
+            b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
             Map<Integer, Row> w = byThreads("DeviceBenchmark.write", "pages", pages, "pattern", "seq", "storm", "0", "algorithm", "lz4");
             Map<Integer, Row> r = byThreads("DeviceBenchmark.read", "pages", pages, "pattern", "seq", "storm", "0", "algorithm", "lz4");
             Map<Integer, Row> c = byThreads("CodecBenchmark.compress", "pages", pages, "algorithm", "lz4");
@@ -259,35 +271,124 @@ public final class Charts {
             TreeSet<Integer> threads = new TreeSet<>(w.keySet());
             threads.addAll(c.keySet());
             for (int t : threads) {
-                b.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", t, mb(w.get(t)), mb(c.get(t)),
-                        ratio(w.get(t), c.get(t)), cpuRatio(w.get(t), c.get(t)), mb(r.get(t)), mb(d.get(t)), ratio(r.get(t), d.get(t)),
-                        cpuRatio(r.get(t), d.get(t)), alloc(w.get(t)), alloc(r.get(t))));
+                b.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s, %s, %s, %s |%n", t, mb(w.get(t)), mb(c.get(t)),
+                        ratio(w.get(t), c.get(t)), mb(r.get(t)), mb(d.get(t)), ratio(r.get(t), d.get(t)), alloc(w.get(t)), alloc(r.get(t)),
+                        cores(w.get(t)), cores(c.get(t)), cores(r.get(t)), cores(d.get(t))));
             }
             Row w1 = w.get(1);
             Row w2 = w.get(2);
             if (w1 != null && w2 != null) {
-                Row r1 = r.get(1);
-                Row r2 = r.get(2);
-                Row c1 = c.get(1);
-                Row c2 = c.get(2);
-                b.append(String.format(Locale.ROOT, "%n2 threads / 1 thread: device write x%.2f (*cpu* x%.2f), read x%s (*cpu* x%s); raw lz4 compress x%s (*cpu* x%s).%n",
-                        w2.score / w1.score, w2.normalized() / w1.normalized(),
-                        r1 != null && r2 != null ? String.format(Locale.ROOT, "%.2f", r2.score / r1.score) : "-",
-                        r1 != null && r2 != null ? String.format(Locale.ROOT, "%.2f", r2.normalized() / r1.normalized()) : "-",
-                        c1 != null && c2 != null ? String.format(Locale.ROOT, "%.2f", c2.score / c1.score) : "-",
-                        c1 != null && c2 != null ? String.format(Locale.ROOT, "%.2f", c2.normalized() / c1.normalized()) : "-"));
+                b.append(String.format(Locale.ROOT, "%n2 threads / 1 thread (wall clock): device write x%s, read x%s; raw lz4 compress x%s, decompress x%s.%n",
+                        scale(w1, w2), scale(r.get(1), r.get(2)), scale(c.get(1), c.get(2)), scale(d.get(1), d.get(2))));
             }
             b.append('\n');
             storm(b, pages);
             codecs(b, pages);
             others(b);
         }
-        kernelSection(b);
+        for (Map<String, Object> k : kernels) {
+            kernelSection(b, k);
+        }
         memorySection(b);
-        if (rows.isEmpty() && kernel == null && bench.isEmpty()) {
+        if (rows.isEmpty() && kernels.isEmpty() && bench.isEmpty()) {
             b.append("No inputs were given.\n");
         }
         return b.toString();
+    }
+
+    /** A target: what is compared, the ratio measured, the bound, and whether it was met. */
+    record Target(String what, double value, double bound, String source) {
+        boolean met() {
+            return value >= bound;
+        }
+
+        String verdict() {
+            return Double.isNaN(value) ? "not measured" : met() ? "met" : "missed";
+        }
+    }
+
+    /**
+     * The issue's targets, from the kernel-compare runs (wall clock, one script each): for lz4,
+     * 2 writers and 2 readers at least the kernel's MB/s at both request sizes, jzram's 2/1
+     * scaling of writes and reads at least 1.8x, 1 writer at least 1.1x the kernel's write; for
+     * lzo-rle and lzo, write at least 0.8x and read at least 1.0x the kernel's in every configuration.
+     */
+    List<Target> targetList() {
+        List<Target> out = new ArrayList<>();
+        for (Map<String, Object> k : kernels) {
+            String alg = String.valueOf(k.get("algorithm"));
+            String src = "kernel-compare " + alg + ", load " + k.get("loadStart") + " .. " + k.get("loadEnd");
+            Map<String, Map<String, Object>> by = new LinkedHashMap<>();
+            for (Object o : Json.list(k.get("configs"))) {
+                Map<String, Object> c = Json.obj(o);
+                by.put(String.valueOf(c.get("label")), c);
+            }
+            if (alg.equals("lz4")) {
+                for (String bs : new String[] {"1M", "4k"}) {
+                    Map<String, Object> one = by.get("bs=" + bs + " 1 writer");
+                    Map<String, Object> two = by.get("bs=" + bs + " 2 writers");
+                    if (one != null) {
+                        out.add(new Target("lz4 1 writer, bs=" + bs + ": jzram write / kernel write", ratio(one, "jzramWriteMBps", "kernelWriteMBps"), 1.1, src));
+                    }
+                    if (two != null) {
+                        out.add(new Target("lz4 2 writers, bs=" + bs + ": jzram write / kernel write", ratio(two, "jzramWriteMBps", "kernelWriteMBps"), 1.0, src));
+                        out.add(new Target("lz4 2 readers, bs=" + bs + ": jzram read / kernel read", ratio(two, "jzramReadMBps", "kernelReadMBps"), 1.0, src));
+                    }
+                    if (one != null && two != null) {
+                        out.add(new Target("lz4 bs=" + bs + ": jzram 2 writers / 1 writer", Json.num(two.get("jzramWriteMBps")) / Json.num(one.get("jzramWriteMBps")), 1.8, src));
+                        out.add(new Target("lz4 bs=" + bs + ": jzram 2 readers / 1 reader", Json.num(two.get("jzramReadMBps")) / Json.num(one.get("jzramReadMBps")), 1.8, src));
+                    }
+                }
+            } else if (alg.startsWith("lzo")) {
+                by.forEach((label, c) -> {
+                    out.add(new Target(alg + " " + label + ": jzram write / kernel write", ratio(c, "jzramWriteMBps", "kernelWriteMBps"), 0.8, src));
+                    out.add(new Target(alg + " " + label + ": jzram read / kernel read", ratio(c, "jzramReadMBps", "kernelReadMBps"), 1.0, src));
+                });
+            }
+        }
+        return out;
+    }
+
+    private static double ratio(Map<String, Object> c, String a, String b) {
+        return Json.num(c.get(a)) / Json.num(c.get(b));
+    }
+
+    private void targets(StringBuilder b) {
+        List<Target> ts = targetList();
+        if (ts.isEmpty()) {
+            return;
+        }
+        b.append("## Targets (wall clock; the kernel's zram with dd against jzram bench, same file, same script)\n\n");
+        b.append("| target | measured | bound | verdict | run |\n|---|---:|---:|---|---|\n");
+        for (Target t : ts) {
+            b.append(String.format(Locale.ROOT, "| %s | %s | >= %.2f | %s | %s |%n", t.what(), fmt3(t.value()), t.bound(), t.verdict(), t.source()));
+        }
+        b.append('\n');
+    }
+
+    /**
+     * How a JMH page source is labelled: the file and how many of its pages were used ({@code count=all}:
+     * every page; the number of pages when the file is readable here), or the generated source and its count.
+     */
+    String pagesLabel(String pages) {
+        String count = "";
+        for (Row r : rows) {
+            if (r.param("pages").equals(pages) && !r.param("count").isEmpty()) {
+                count = r.param("count");
+                break;
+            }
+        }
+        if (pages.startsWith("file:")) {
+            String n = "";
+            try {
+                n = String.format(Locale.ROOT, " = %d pages, %.0f MiB", Files.size(Path.of(pages.substring(5))) / PAGE,
+                        Files.size(Path.of(pages.substring(5))) / 1048576.0);
+            } catch (IOException | RuntimeException e) {
+                // the file is not here: the label says what was asked for
+            }
+            return "pages `" + pages + "`, " + (count.equals("all") || count.isEmpty() ? "every page of the file" + n : "its first " + count + " pages");
+        }
+        return "pages `" + pages + "` (generated)" + (count.isEmpty() ? "" : ", " + (count.equals("all") ? "2048" : count) + " pages");
     }
 
     private void storm(StringBuilder b, String pages) {
@@ -299,15 +400,28 @@ public final class Charts {
                 for (int t : calm.keySet()) {
                     Row s = storm.get(t);
                     if (s != null) {
-                        lines.add(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s |%n", op, pattern, t, mb(calm.get(t)), mb(s), ratio(s, calm.get(t)),
-                                cpuRatio(s, calm.get(t))));
+                        lines.add(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s, %s |%n", op, pattern, t, mb(calm.get(t)), mb(s), ratio(s, calm.get(t)),
+                                cores(calm.get(t)), cores(s)));
                     }
                 }
             }
         }
         if (!lines.isEmpty()) {
-            b.append("## Hotplug storm (100 CPU toggles/s on the device's machine) vs none, same run\n\n");
-            b.append("| op | pattern | threads | no storm MB/s | storm MB/s | storm / none | *cpu* |\n|---|---|---:|---:|---:|---:|---:|\n");
+            b.append("## Hotplug storm (100 CPU toggles/s on the device's machine) vs none, same run (").append(pagesLabel(pages)).append(")\n\n");
+            String homes = "";
+            for (Row r : rows) {
+                if (r.shortName().startsWith("DeviceBenchmark.") && r.param("storm").equals("100")) {
+                    homes = r.param("homes");
+                    break;
+                }
+            }
+            b.append(homes.equals("toggled")
+                    ? "Every benchmark thread's home CPU is one the storm takes down and brings back (CPUs 1..7 of 8; cpu0 never goes "
+                            + "down), so every writer and reader loses its CPU and its stream under it.\n\n"
+                    : "Thread i's home CPU is cpu i: thread 0 sits on cpu0, which the storm never takes down, so the 1-thread ratio "
+                            + "measures no stream loss and the 2-thread one only half the threads' (the placement of runs before 2026-12, "
+                            + "or -p homes=modulo).\n\n");
+            b.append("| op | pattern | threads | no storm MB/s | storm MB/s | storm / none | cores (none, storm) |\n|---|---|---:|---:|---:|---:|---|\n");
             lines.forEach(b::append);
             b.append('\n');
         }
@@ -324,7 +438,7 @@ public final class Charts {
         if (by.isEmpty()) {
             return;
         }
-        b.append("## Raw codecs, 1 thread (pages `").append(pages).append("`)\n\n");
+        b.append("## Raw codecs, 1 thread (").append(pagesLabel(pages)).append(")\n\n");
         b.append("| algorithm | compress MB/s | decompress MB/s | compress alloc B/op | decompress alloc B/op |\n|---|---:|---:|---:|---:|\n");
         by.forEach((alg, p) -> b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", alg, mb(p[0]), mb(p[1]), alloc(p[0]), alloc(p[1]))));
         b.append('\n');
@@ -349,14 +463,15 @@ public final class Charts {
         b.append('\n');
     }
 
-    private void kernelSection(StringBuilder b) {
-        if (kernel == null) {
-            return;
-        }
-        b.append("## Against the kernel's zram (benchmarks/kernel-compare.sh)\n\n");
-        b.append(String.format(Locale.ROOT, "`%s`, %s, median of %d, kernel %s, %d CPUs; load average %s at the start, %s at the end.%n%n",
-                Json.at(kernel, "file"), Json.at(kernel, "algorithm"), (int) Json.num(kernel.get("repeat")), Json.at(kernel, "kernel"),
-                (int) Json.num(kernel.get("cpus")), Json.at(kernel, "loadStart"), Json.at(kernel, "loadEnd")));
+    private void kernelSection(StringBuilder b, Map<String, Object> kernel) {
+        b.append("## Against the kernel's zram, ").append(Json.at(kernel, "algorithm")).append(" (benchmarks/kernel-compare.sh)\n\n");
+        b.append(String.format(Locale.ROOT, "`%s` (%d pages, every one), %s, median of %d, kernel %s, %d CPUs; load average %s at the start, %s at the end. "
+                + "Both sides read the file inside their write timing: dd read(2)s each block from the page cache, jzram bench pread(2)s each "
+                + "request from the same file; both read back into one reused buffer per reader. Each jzram bench round is a fresh device "
+                + "on one emulated machine kept across the rounds (freed pool pages stay in the machine's free-page pool, as the kernel's "
+                + "stay in its buddy allocator across zram0 resets).%n%n",
+                Json.at(kernel, "file"), (int) Json.num(kernel.get("pages")), Json.at(kernel, "algorithm"), (int) Json.num(kernel.get("repeat")),
+                Json.at(kernel, "kernel"), (int) Json.num(kernel.get("cpus")), Json.at(kernel, "loadStart"), Json.at(kernel, "loadEnd")));
         b.append("| config | kernel write | jzram write | ratio | kernel read | jzram read | ratio | raw codec compress | raw codec decompress | jzram write / codec |\n");
         b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Object o : Json.list(kernel.get("configs"))) {
@@ -368,6 +483,23 @@ public final class Charts {
             double cc = Json.num(c.get("codecCompressMBps"));
             b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", c.get("label"), fmt(kw), fmt(jw), fmt3(jw / kw), fmt(kr),
                     fmt(jr), fmt3(jr / kr), fmt(cc), fmt(Json.num(c.get("codecDecompressMBps"))), fmt3(jw / cc)));
+        }
+        Map<String, Map<String, Object>> by = new LinkedHashMap<>();
+        for (Object o : Json.list(kernel.get("configs"))) {
+            Map<String, Object> c = Json.obj(o);
+            by.put(String.valueOf(c.get("label")), c);
+        }
+        StringBuilder sc = new StringBuilder();
+        for (String bs : new String[] {"4k", "1M"}) {
+            Map<String, Object> one = by.get("bs=" + bs + " 1 writer");
+            Map<String, Object> two = by.get("bs=" + bs + " 2 writers");
+            if (one != null && two != null) {
+                sc.append(String.format(Locale.ROOT, "%sbs=%s kernel write x%.2f read x%.2f, jzram write x%.2f read x%.2f", sc.length() == 0 ? "" : "; ", bs,
+                        ratio2(two, one, "kernelWriteMBps"), ratio2(two, one, "kernelReadMBps"), ratio2(two, one, "jzramWriteMBps"), ratio2(two, one, "jzramReadMBps")));
+            }
+        }
+        if (sc.length() > 0) {
+            b.append("\n2 writers / 1 writer (wall clock): ").append(sc).append(".\n");
         }
         StringBuilder cpu = new StringBuilder();
         for (Object o : Json.list(kernel.get("configs"))) {
@@ -383,7 +515,8 @@ public final class Charts {
             }
         }
         if (cpu.length() > 0) {
-            b.append("\nThe same per CPU-second of the writers/readers (dd's user+system time, jzram's thread CPU time; robust to other load):\n\n");
+            b.append("\nDiagnostic, not used for any target: the same per CPU-second of the writers/readers (dd's user+system time, jzram's worker "
+                    + "threads' CPU time, each divided by the number of threads):\n\n");
             b.append("| config | kernel write | jzram write | ratio | kernel read | jzram read | ratio | raw codec compress | jzram write / codec |\n");
             b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n").append(cpu);
         }
@@ -403,6 +536,10 @@ public final class Charts {
         b.append('\n');
     }
 
+    private static double ratio2(Map<String, Object> a, Map<String, Object> b, String key) {
+        return Json.num(a.get(key)) / Json.num(b.get(key));
+    }
+
     private void memorySection(StringBuilder b) {
         Map<String, long[]> m = memory();
         if (m.isEmpty()) {
@@ -416,7 +553,7 @@ public final class Charts {
     /** device label -> {orig, compr, mem_used_total}. */
     Map<String, long[]> memory() {
         Map<String, long[]> m = new LinkedHashMap<>();
-        if (kernel != null) {
+        for (Map<String, Object> kernel : kernels) {
             List<Object> km = listOrEmpty(kernel.get("kernelMmStat"));
             List<Object> jm = listOrEmpty(kernel.get("jzramMmStat"));
             String alg = String.valueOf(kernel.get("algorithm"));
@@ -447,6 +584,7 @@ public final class Charts {
         addSeries(data, "raw lz4 compress (JMH)", byThreads("CodecBenchmark.compress", "pages", pages, "algorithm", "lz4"));
         addSeries(data, "raw lz4 decompress (JMH)", byThreads("CodecBenchmark.decompress", "pages", pages, "algorithm", "lz4"));
         int jmhSeries = data.getSeriesCount();
+        Map<String, Object> kernel = kernel();
         if (kernel != null) {
             XYSeries kw = new XYSeries("kernel zram write (dd bs=1M)");
             XYSeries kr = new XYSeries("kernel zram read (dd bs=1M)");
@@ -502,6 +640,7 @@ public final class Charts {
     }
 
     boolean versusKernel(Path png) throws IOException {
+        Map<String, Object> kernel = kernel();
         if (kernel == null) {
             skipped.add("jzram-vs-codec-vs-kernel.png (no kernel-compare results)");
             return false;
@@ -609,8 +748,12 @@ public final class Charts {
         return a == null || b == null ? "-" : fmt3(a.score / b.score);
     }
 
-    private static String cpuRatio(Row a, Row b) {
-        return a == null || b == null || Double.isNaN(a.cpuNormalized) || Double.isNaN(b.cpuNormalized) ? "-" : fmt3(a.cpuNormalized / b.cpuNormalized);
+    private static String scale(Row one, Row two) {
+        return one == null || two == null ? "-" : String.format(Locale.ROOT, "%.2f", two.score / one.score);
+    }
+
+    private static String cores(Row r) {
+        return r == null || Double.isNaN(r.cpuCores) ? "-" : String.format(Locale.ROOT, "%.2f", r.cpuCores);
     }
 
     private static String alloc(Row r) {
@@ -631,6 +774,6 @@ public final class Charts {
 
     @Override
     public String toString() {
-        return "Charts[" + rows.size() + " JMH rows, kernel " + (kernel != null) + ", " + bench.size() + " bench runs, " + Objects.toString(machine) + "]";
+        return "Charts[" + rows.size() + " JMH rows, " + kernels.size() + " kernel comparisons, " + bench.size() + " bench runs, " + Objects.toString(machine) + "]";
     }
 }

@@ -4,6 +4,7 @@ package io.jzram.cli.bench;
 import io.jzram.core.MmStat;
 import io.jzram.core.ZramDevice;
 import io.jzram.core.backend.RawCodec;
+import io.jzram.core.zsmalloc.FreePages;
 import io.jzram.hotplug.CpuHotplug;
 import io.jzram.kernel.Kernel;
 import io.jzram.storm.Json;
@@ -31,9 +32,14 @@ import java.util.function.Consumer;
  * and through the raw codec, in one process, timed the way {@code dd} is timed against the
  * kernel's zram (benchmarks/kernel-compare.sh).
  *
- * <p>One round: a fresh device ({@link ZramDevice#builder()} on an emulated machine of the
- * round's own, whose CPUs the threads are pinned to; disksize = the file rounded up to a MiB, as
- * many virtual CPUs as threads or real CPUs, whichever is more); <b>write</b>: each
+ * <p>One round: a fresh device ({@link ZramDevice#builder()} on one emulated machine kept across
+ * the rounds, whose CPUs the writers and readers are pinned to, thread t to cpu t; disksize = the file rounded up to a MiB, as
+ * many virtual CPUs as threads or real CPUs, whichever is more). The machine keeps the pages a
+ * round's device frees at its reset in its free pages ({@link FreePages}, up to the disk size), so
+ * the next round's device takes its pool memory mapped already, as the kernel's zram0 takes pages
+ * its previous incarnation freed from the buddy allocator; {@code freshMachine} gives every round
+ * a machine of its own instead (every pool page then costs the OS's first-touch fault inside the
+ * write timing). <b>write</b>: each
  * thread writes its contiguous range of the file (thread t of T: pages [t·P/T, (t+1)·P/T), as the
  * kernel-compare writers take halves) in requests of {@code blockSize} bytes, each first read
  * from the file into the thread's buffer with pread(2) inside the timing, as dd reads its input
@@ -62,7 +68,13 @@ public final class CorpusBench {
      * What to run: the pages of {@code input}, or without one {@code size} bytes of
      * {@link GeneratedPages} from {@code seed}.
      */
-    public record Config(Path input, long size, long seed, String algorithm, int threads, int repeat, int warmup, int blockSize) {
+    public record Config(Path input, long size, long seed, String algorithm, int threads, int repeat, int warmup, int blockSize,
+            boolean freshMachine) {
+        /** One machine kept across the rounds (the default). */
+        public Config(Path input, long size, long seed, String algorithm, int threads, int repeat, int warmup, int blockSize) {
+            this(input, size, seed, algorithm, threads, repeat, warmup, blockSize, false);
+        }
+
         public Config {
             Objects.requireNonNull(algorithm, "algorithm");
             if (input == null && size < PAGE) {
@@ -85,7 +97,15 @@ public final class CorpusBench {
 
     /** What a run measured; the MB/s figures are medians of the timed rounds. */
     public record Result(Config config, int pages, long bytes, double[] writeRuns, double[] readRuns, double[] compressRuns,
-            double[] decompressRuns, double[][] cpuRuns, MmStat mmStat, long codecBytes) {
+            double[] decompressRuns, double[][] cpuRuns, MmStat mmStat, long codecBytes, long[] poolBlocks) {
+
+        /**
+         * Pool memory the timed rounds' devices took from the machine's free pages, as {reused bytes
+         * (mapped already: freed by the previous round's device), fresh bytes (new from the OS)}.
+         */
+        public long[] poolBlockBytes() {
+            return poolBlocks.clone();
+        }
 
         /**
          * The same figures per CPU-second instead of per wall-clock second (bytes over the
@@ -151,6 +171,9 @@ public final class CorpusBench {
             j.put("readRuns", readRuns);
             j.put("codecCompressRuns", compressRuns);
             j.put("codecDecompressRuns", decompressRuns);
+            j.put("machine", config.freshMachine() ? "fresh each round" : "kept across rounds");
+            j.put("poolBytesReused", poolBlocks[0]);
+            j.put("poolBytesFresh", poolBlocks[1]);
             j.put("mmStat", mmStatFields());
             j.put("mmStatLine", mmStat.sysfsLine().trim());
             j.put("verified", true);
@@ -186,12 +209,37 @@ public final class CorpusBench {
         double[][] cpu = new double[4][c.repeat()];
         MmStat mm = null;
         long codecBytes = 0;
+        long[] poolBlocks = new long[2];
+        long disk = ((long) src.capacity() + (1 << 20) - 1) & -(1L << 20);
+        int cpus = Math.max(threads, Math.max(2, Runtime.getRuntime().availableProcessors()));
         Codecs codecs = new Codecs(c.algorithm(), threads, from);
+        Kernel kept = null;
         try {
+            CpuHotplug machine = null;
+            if (!c.freshMachine()) {
+                // one machine for every round, as the kernel-compare's rounds run on one kernel: the
+                // pages a round's device frees at its reset stay mapped in the machine's free pages
+                // (up to the disk size) for the next round's device, as the kernel's buddy allocator
+                // keeps zram0's freed pages across resets
+                kept = Kernel.builder().lockdep(false).build();
+                machine = new CpuHotplug(kept, cpus);
+                FreePages.of(kept).setReserveLimit(disk);
+            }
             for (int round = 0; round < rounds; round++) {
                 int k = round - c.warmup();
                 long[] nanos = new long[8];
-                mm = deviceRound(c, src, threads, from, nanos);
+                long[] before = machine == null ? null : FreePages.of(kept).counters();
+                mm = machine == null ? deviceRound(c, src, threads, from, nanos, disk, cpus) : deviceRound(c, src, threads, from, nanos, disk, machine);
+                if (k >= 0) {
+                    // 2 MiB blocks: ZsPool.DEFAULT_PAGES_PER_CHUNK pages each
+                    if (machine == null) {
+                        poolBlocks[1] += (mm.memUsedMax() + (2L << 20) - 1) >> 21 << 21; // every block new (about: whole blocks)
+                    } else {
+                        long[] after = FreePages.of(kept).counters();
+                        poolBlocks[0] += (after[2] - before[2]) << 21;
+                        poolBlocks[1] += (after[0] - before[0]) << 21;
+                    }
+                }
                 codecBytes = codecs.round(src, nanos);
                 String what = k < 0 ? "warm-up" : "round " + (k + 1) + "/" + c.repeat();
                 double[] mbps = new double[4];
@@ -212,9 +260,12 @@ public final class CorpusBench {
             }
         } finally {
             codecs.close();
+            if (kept != null) {
+                kept.close();
+            }
         }
-        return new Result(new Config(c.input(), c.size(), c.seed(), c.algorithm(), threads, c.repeat(), c.warmup(), c.blockSize()), pages, bytes, w, r, cc, cd,
-                cpu, mm, codecBytes);
+        return new Result(new Config(c.input(), c.size(), c.seed(), c.algorithm(), threads, c.repeat(), c.warmup(), c.blockSize(), c.freshMachine()),
+                pages, bytes, w, r, cc, cd, cpu, mm, codecBytes, poolBlocks);
     }
 
     /** The file's whole pages in one direct buffer. */
@@ -241,16 +292,15 @@ public final class CorpusBench {
         return all.clear();
     }
 
-    /** One fresh device: timed write and read (nanos[0], nanos[1]), untimed verification; returns its mm_stat. */
-    private static MmStat deviceRound(Config c, ByteBuffer src, int threads, int[] from, long[] nanos) throws InterruptedException {
-        long disk = ((long) src.capacity() + (1 << 20) - 1) & -(1L << 20);
-        int cpus = Math.max(threads, Math.max(2, Runtime.getRuntime().availableProcessors()));
+    /** One fresh device on a fresh machine (--fresh-machine): see the other deviceRound. */
+    private static MmStat deviceRound(Config c, ByteBuffer src, int threads, int[] from, long[] nanos, long disk, int cpus) throws InterruptedException {
         try (Kernel kernel = Kernel.builder().lockdep(false).build()) {
             CpuHotplug machine = new CpuHotplug(kernel, cpus);
             return deviceRound(c, src, threads, from, nanos, disk, machine);
         }
     }
 
+    /** One fresh device on {@code machine}: timed write and read (nanos[0], nanos[1]), untimed verification; returns its mm_stat. */
     private static MmStat deviceRound(Config c, ByteBuffer src, int threads, int[] from, long[] nanos, long disk, CpuHotplug machine)
             throws InterruptedException {
         try (ZramDevice dev = ZramDevice.builder().diskSize(disk).algorithm(c.algorithm()).hotplug(machine).build()) {
@@ -282,7 +332,11 @@ public final class CorpusBench {
                     }
                 });
             }
-            parallel("read", 1, nanos, threads, t -> ByteBuffer.allocateDirect(bs), (t, buf) -> {
+            // readers on distinct CPUs too (each its own stream), as the kernel's scheduler spreads the dd readers
+            parallel("read", 1, nanos, threads, t -> {
+                machine.placement().pinCurrentThread(t % machine.nrCpus());
+                return ByteBuffer.allocateDirect(bs);
+            }, (t, buf) -> {
                 long end = (long) from[t + 1] * PAGE;
                 for (long off = (long) from[t] * PAGE; off < end; off += bs) {
                     int n = (int) Math.min(bs, end - off);

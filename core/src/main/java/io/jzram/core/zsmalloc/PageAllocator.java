@@ -4,35 +4,33 @@ package io.jzram.core.zsmalloc;
 import io.jzram.kernel.Errno;
 import io.jzram.kernel.ErrnoException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
-import net.openhft.chronicle.bytes.BytesStore;
-import net.openhft.chronicle.bytes.internal.NativeBytesStore;
 
 /**
- * The page source under a {@link ZsPool}: what {@code alloc_page()}/{@code __free_page()} and the
- * buddy allocator are to mm/zsmalloc.c. Native memory is reserved lazily in chunks (2 MiB by
- * default) from Chronicle Bytes' lazy native store ({@code BytesStore.lazyNativeBytesStoreWithFixedCapacity},
- * which does not zero the region) and carved into 4 KiB pages. A zspage is a run of 1..8
- * contiguous pages inside one chunk, so every object is contiguous in its chunk's ByteBuffer view
- * and codecs read and write it in place.
+ * The page source under a {@link ZsPool}: what {@code alloc_page()}/{@code __free_page()} are to
+ * mm/zsmalloc.c, over the machine's {@link FreePages} (the buddy allocator's role). Native memory is
+ * taken lazily in chunks (2 MiB by default: one block of the machine's free pages) and carved into
+ * 4 KiB pages. A zspage is a run of 1..8 contiguous pages inside one chunk, so every object is
+ * contiguous in its chunk's ByteBuffer view and codecs read and write it in place.
  *
  * <p>Placement: first fit, lowest chunk first, so that live data gathers in the low chunks and
  * the high ones can empty out. For each run length n = 1..8 a bitmap over chunk indices says which
  * chunks have a free run of at least n pages, so finding a place costs a few word scans. A chunk
- * whose pages are all free again is given back to Chronicle ({@code releaseLast()}), except that up
- * to {@code retainedEmptyChunks} empty chunks are kept as spares to avoid reserving and releasing
- * the same 2 MiB over and over at a boundary. {@link #close()} gives back everything.
+ * whose pages are all free again goes back to the machine's free pages (which keep it mapped for
+ * the next pool, or give it to the OS, see {@link FreePages}), except that up to
+ * {@code retainedEmptyChunks} empty chunks are kept as spares to avoid taking and giving the same
+ * 2 MiB over and over at a boundary. {@link #close()} gives every chunk back to the machine.
  *
- * <p>Each chunk's ByteBuffer view is made once, when the chunk is reserved (Chronicle's
- * {@code toTemporaryDirectByteBuffer()}: a direct buffer over the store's address, kept alive by
- * the chunk); it is in native byte order and shared by all threads, so it must only be used with
- * absolute-index operations.
+ * <p>Each chunk's ByteBuffer view is made once, when the machine first reserves its block
+ * (Chronicle's {@code toTemporaryDirectByteBuffer()}: a direct buffer over the store's address,
+ * kept alive by the block); it is in native byte order and shared by all threads, so it must only
+ * be used with absolute-index operations.
  *
- * <p>Locking: one lock (the zone lock's role) guards the chunk table and bitmaps; it is taken once
- * per zspage allocated or freed, never per object. {@link #allocatedPages()} and
- * {@link #reservedBytes()} are volatile reads without the lock.
+ * <p>Locking: one lock (a zone lock's role for this pool) guards the chunk table and bitmaps; it is
+ * taken once per zspage allocated or freed, never per object; the machine's lock is taken inside it
+ * once per chunk. {@link #allocatedPages()} and {@link #reservedBytes()} are volatile reads
+ * without the lock.
  */
 final class PageAllocator implements AutoCloseable {
     static final int PAGE_SIZE = SizeClassTable.PAGE_SIZE;
@@ -42,16 +40,16 @@ final class PageAllocator implements AutoCloseable {
     /** One reserved region of {@code pagesPerChunk} pages. */
     static final class Chunk {
         final int index;
-        final BytesStore<?, ?> store;
+        final FreePages.Block block;
         final ByteBuffer view;
         final long[] used;
         int freePages;
         int maxRun;
 
-        Chunk(int index, BytesStore<?, ?> store, ByteBuffer view, int pages) {
+        Chunk(int index, FreePages.Block block, int pages) {
             this.index = index;
-            this.store = store;
-            this.view = view;
+            this.block = block;
+            this.view = block.view;
             this.used = new long[pages >>> 6];
             this.freePages = pages;
         }
@@ -60,6 +58,7 @@ final class PageAllocator implements AutoCloseable {
     private final int pagesPerChunk;
     private final int chunkShift;
     private final int retainedEmptyChunks;
+    private final FreePages machine;
     private final ReentrantLock lock = new ReentrantLock();
 
     /** Written under the lock; read without it by {@link #chunkOf}, hence volatile. */
@@ -76,11 +75,17 @@ final class PageAllocator implements AutoCloseable {
     private volatile long allocatedPages;
     private volatile long reservedBytes;
 
+    /** A page allocator whose chunks come from, and go back to, the OS directly (a machine of its own that keeps nothing). */
+    PageAllocator(int pagesPerChunk, int retainedEmptyChunks) {
+        this(pagesPerChunk, retainedEmptyChunks, new FreePages(0));
+    }
+
     /**
      * @param pagesPerChunk pages per reserved chunk: a power of two, at least 64
      * @param retainedEmptyChunks how many fully free chunks to keep instead of giving back
+     * @param machine the machine's free pages the chunks come from and go back to
      */
-    PageAllocator(int pagesPerChunk, int retainedEmptyChunks) {
+    PageAllocator(int pagesPerChunk, int retainedEmptyChunks, FreePages machine) {
         if (pagesPerChunk < 64 || Integer.bitCount(pagesPerChunk) != 1 || pagesPerChunk > (1 << 19)) {
             throw new IllegalArgumentException("pagesPerChunk must be a power of two in [64, 2^19]: " + pagesPerChunk);
         }
@@ -90,6 +95,7 @@ final class PageAllocator implements AutoCloseable {
         this.pagesPerChunk = pagesPerChunk;
         this.chunkShift = Integer.numberOfTrailingZeros(pagesPerChunk);
         this.retainedEmptyChunks = retainedEmptyChunks;
+        this.machine = java.util.Objects.requireNonNull(machine, "machine");
         for (int n = 1; n <= MAX_RUN; n++) {
             runBitmaps[n] = new long[1];
         }
@@ -104,7 +110,7 @@ final class PageAllocator implements AutoCloseable {
         return allocatedPages;
     }
 
-    /** Native bytes currently reserved from Chronicle (live chunks times chunk size). */
+    /** Native bytes this allocator holds now (live chunks times chunk size), taken from the machine's free pages. */
     long reservedBytes() {
         return reservedBytes;
     }
@@ -200,7 +206,7 @@ final class PageAllocator implements AutoCloseable {
         }
     }
 
-    /** Gives every chunk back. Pages still allocated are dropped with them. */
+    /** Gives every chunk back to the machine. Pages still allocated are dropped with them. */
     @Override
     public void close() {
         lock.lock();
@@ -231,26 +237,7 @@ final class PageAllocator implements AutoCloseable {
             throw new ErrnoException(Errno.ENOMEM, "page id space of the pool is exhausted");
         }
         long bytes = (long) pagesPerChunk << PAGE_SHIFT;
-        BytesStore<?, ?> store;
-        try {
-            store = BytesStore.lazyNativeBytesStoreWithFixedCapacity(bytes);
-        } catch (OutOfMemoryError e) {
-            throw new ErrnoException(Errno.ENOMEM, "cannot reserve a chunk of " + bytes + " bytes", e);
-        }
-        ByteBuffer view;
-        try {
-            if (!(store instanceof NativeBytesStore)) {
-                throw new IllegalStateException("Chronicle returned a " + store.getClass().getName() + ", not a native store");
-            }
-            view = ((NativeBytesStore<?>) store).toTemporaryDirectByteBuffer();
-            if (view.capacity() != bytes) {
-                throw new IllegalStateException("chunk view has capacity " + view.capacity() + ", expected " + bytes);
-            }
-            view.order(ByteOrder.nativeOrder());
-        } catch (RuntimeException | Error e) {
-            store.releaseLast();
-            throw e;
-        }
+        FreePages.Block block = machine.take(chunkShift);
         if (ci >= chunks.length) {
             chunks = Arrays.copyOf(chunks, chunks.length * 2);
         }
@@ -260,7 +247,7 @@ final class PageAllocator implements AutoCloseable {
                 runBitmaps[n] = Arrays.copyOf(runBitmaps[n], words);
             }
         }
-        Chunk c = new Chunk(ci, store, view, pagesPerChunk);
+        Chunk c = new Chunk(ci, block, pagesPerChunk);
         chunks[ci] = c;
         liveChunks++;
         chunksReserved++;
@@ -276,7 +263,7 @@ final class PageAllocator implements AutoCloseable {
         for (int n = 1; n <= MAX_RUN; n++) {
             runBitmaps[n][c.index >>> 6] &= ~(1L << c.index);
         }
-        c.store.releaseLast();
+        machine.give(c.block);
         liveChunks--;
         chunksReleased++;
         reservedBytes -= (long) pagesPerChunk << PAGE_SHIFT;

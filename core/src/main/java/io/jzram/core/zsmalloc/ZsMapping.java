@@ -6,8 +6,9 @@ import java.nio.ByteBuffer;
 /**
  * A reusable cursor onto one mapped pool object: the kernel's per-CPU mapping area behind
  * {@code zs_obj_read_begin()}/{@code zs_obj_write()}, minus the copy, because zspages here are
- * contiguous. {@link ZsPool#map} fills it in and takes the object's zspage lock (so compaction
- * cannot move the object), {@link ZsPool#unmap} releases it.
+ * contiguous. {@link ZsPool#map} fills it in and holds the object in place (counted on the pool's
+ * fast path, or with its zspage's read lock while a compaction runs: either way compaction cannot
+ * move it), {@link ZsPool#unmap} releases it.
  *
  * <p>{@link #buffer()} is the whole chunk's view, shared by every thread: use absolute-index
  * operations only (never position, limit, flip or slice-by-position on it). The object occupies
@@ -24,6 +25,8 @@ public final class ZsMapping {
     int capacity;
     long handle;
     Zspage zspage;
+    /** The pool's fast-path cell this mapping counts in, or -1: it holds {@link #zspage}'s read lock. */
+    int fastCell = -1;
 
     public ZsMapping() {
     }
@@ -58,5 +61,6 @@ public final class ZsMapping {
         handle = 0;
         offset = 0;
         capacity = 0;
+        fastCell = -1;
     }
 }

@@ -6,7 +6,11 @@ import io.jzram.kernel.ErrnoException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
 
 /**
@@ -28,14 +32,28 @@ import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
  *       other's locks.</li>
  *   <li>Under a class lock the page allocator's lock may be taken (a zspage is created or freed).
  *       Never the other way round.</li>
- *   <li>{@link #map} takes no class lock: it reads the handle's entry (acquire), read-locks that
- *       zspage and re-reads the entry; if the object moved meanwhile it unlocks and retries. A
- *       mapped object cannot move: compaction write-try-locks a source zspage and skips (ends that
- *       class's pass) when anyone maps an object in it. Mapping for write (after
- *       {@link #malloc}) uses the same read lock: it excludes migration, not other mappers.</li>
- *   <li>Compaction holds the class lock while it moves objects, so allocations and frees of that
- *       class wait, those of other classes and all mappings of objects it is not moving run on;
- *       it yields the lock between source zspages when other threads queue for it.</li>
+ *   <li>{@link #map}, {@link #read} and {@link #write} take no class lock. Where the kernel takes
+ *       {@code read_lock(&pool->lock)} and then the zspage's read lock for every access (two
+ *       writes to words every reader of the pool, or of the zspage, shares), an access here first
+ *       counts itself in its thread's own padded cell of {@link #fastReaders} and checks that no
+ *       compaction is running ({@link #compactors} = 0): then it reads the handle's entry
+ *       (acquire) and uses the object in place, and uncounts itself at the end. Two threads
+ *       reading objects of one zspage (two writers' pages interleave in the zspages they fill)
+ *       then share no cache line that either writes. It is the reader side of a
+ *       {@code percpu_rw_semaphore} (kernel/locking/percpu-rwsem.c): both sides are full fences
+ *       (Dekker), so either the access sees the compaction or the compaction sees the access.
+ *       While a compaction runs, accesses take the slow path: read the entry, read-lock that
+ *       zspage, re-read the entry, retry if the object moved. A mapped object cannot move:
+ *       compaction write-try-locks a source zspage and skips (ends that class's pass) when anyone
+ *       maps an object in it. Mapping for write (after {@link #malloc}) uses the same locks: they
+ *       exclude migration, not other mappers.</li>
+ *   <li>{@link #compact} raises {@link #compactors} and waits until no access is counted on the
+ *       fast path (accesses are short: one copy or one decompression) before it moves anything,
+ *       and holds no lock while it waits. It holds the class lock while it moves objects, so
+ *       allocations and frees of that class wait, those of other classes and all mappings of
+ *       objects it is not moving run on; it yields the lock between source zspages when other
+ *       threads queue for it. A thread must not compact while it holds a mapping (zram never
+ *       does).</li>
  *   <li>The caller must not free a handle that some thread has mapped or will map concurrently
  *       (zram's slot lock guarantees this), and must not call {@link #close()} concurrently with
  *       any other method.</li>
@@ -48,6 +66,10 @@ public final class ZsPool implements AutoCloseable {
     public static final int DEFAULT_RETAINED_EMPTY_CHUNKS = 1;
 
     private static final int SPINS_BEFORE_YIELD = 64;
+    /** Fast-path access counts: one cell per thread (its id modulo CELLS), 16 longs = 128 bytes apart. */
+    private static final int CELLS = 64;
+    private static final int STRIDE = 16;
+    private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final String name;
     private final SizeClassTable table = SizeClassTable.kernelDefault();
@@ -57,21 +79,42 @@ public final class ZsPool implements AutoCloseable {
     /** Distinct classes, biggest first (the order the kernel compacts them in). */
     private final SizeClass[] distinctClasses;
     private final AtomicLong pagesCompacted = new AtomicLong();
+    /** Accesses in progress on the fast path, by thread cell (see the class comment). */
+    private final long[] fastReaders = new long[CELLS * STRIDE + STRIDE];
+    /** Compactions running: while above 0, accesses take the zspage locks. */
+    private final AtomicInteger compactors = new AtomicInteger();
     private volatile boolean closed;
 
-    /** A pool with 2 MiB chunks that keeps one empty chunk as a spare. */
+    /** A pool with 2 MiB chunks that keeps one empty chunk as a spare, on a machine of its own that keeps no free pages. */
     public ZsPool(String name) {
         this(name, DEFAULT_PAGES_PER_CHUNK, DEFAULT_RETAINED_EMPTY_CHUNKS);
     }
 
+    /** A pool with 2 MiB chunks that keeps one empty chunk as a spare, taking its memory from {@code machine}'s free pages. */
+    public ZsPool(String name, FreePages machine) {
+        this(name, DEFAULT_PAGES_PER_CHUNK, DEFAULT_RETAINED_EMPTY_CHUNKS, machine);
+    }
+
     /**
+     * A pool on a machine of its own that keeps no free pages (chunks come from the OS and go back to it).
+     *
      * @param name the pool's name (zram uses the device name)
      * @param pagesPerChunk pages per native chunk: a power of two, at least 64
      * @param retainedEmptyChunks empty chunks kept instead of given back (0 = give back at once)
      */
     public ZsPool(String name, int pagesPerChunk, int retainedEmptyChunks) {
+        this(name, pagesPerChunk, retainedEmptyChunks, new FreePages(0));
+    }
+
+    /**
+     * @param name the pool's name (zram uses the device name)
+     * @param pagesPerChunk pages per native chunk: a power of two, at least 64
+     * @param retainedEmptyChunks empty chunks kept instead of given back to the machine (0 = give back at once)
+     * @param machine the machine's free pages the chunks come from and go back to
+     */
+    public ZsPool(String name, int pagesPerChunk, int retainedEmptyChunks, FreePages machine) {
         this.name = name;
-        this.pages = new PageAllocator(pagesPerChunk, retainedEmptyChunks);
+        this.pages = new PageAllocator(pagesPerChunk, retainedEmptyChunks, machine);
         List<SizeClass> distinct = new ArrayList<>();
         for (int i = SizeClassTable.CLASS_INDICES - 1; i >= 0; i--) {
             int owner = table.mergedInto(i);
@@ -148,9 +191,17 @@ public final class ZsPool implements AutoCloseable {
         ensureOpen();
         SizeClass c = classOf(handle);
         long slot = handle >>> 8;
-        long loc = lockObject(c, slot, handle);
+        int cell = enterFast();
+        long loc;
+        try {
+            loc = cell >= 0 ? entryOf(c, slot, handle) : lockObject(c, slot, handle);
+        } catch (RuntimeException e) {
+            exitFast(cell);
+            throw e;
+        }
         Zspage z = c.zspage(loc);
         mapping.zspage = z;
+        mapping.fastCell = cell;
         mapping.handle = handle;
         mapping.buffer = z.view;
         mapping.offset = c.payloadOffset(z, loc);
@@ -163,8 +214,13 @@ public final class ZsPool implements AutoCloseable {
         if (z == null) {
             throw new IllegalStateException("mapping is not mapped");
         }
+        int cell = mapping.fastCell;
         mapping.clear();
-        z.readUnlock();
+        if (cell >= 0) {
+            exitFast(cell);
+        } else {
+            z.readUnlock();
+        }
     }
 
     /** zs_obj_write(): copies {@code length} bytes from {@code src} (absolute offset) into the object. */
@@ -172,12 +228,14 @@ public final class ZsPool implements AutoCloseable {
         ensureOpen();
         SizeClass c = classOf(handle);
         checkLength(c, length);
-        long loc = lockObject(c, handle >>> 8, handle);
-        Zspage z = c.zspage(loc);
+        int cell = enterFast();
+        Zspage z = null;
         try {
+            long loc = cell >= 0 ? entryOf(c, handle >>> 8, handle) : lockObject(c, handle >>> 8, handle);
+            z = c.zspage(loc);
             z.view.put(c.payloadOffset(z, loc), src, srcOffset, length);
         } finally {
-            z.readUnlock();
+            leave(cell, z);
         }
     }
 
@@ -186,12 +244,14 @@ public final class ZsPool implements AutoCloseable {
         ensureOpen();
         SizeClass c = classOf(handle);
         checkLength(c, length);
-        long loc = lockObject(c, handle >>> 8, handle);
-        Zspage z = c.zspage(loc);
+        int cell = enterFast();
+        Zspage z = null;
         try {
+            long loc = cell >= 0 ? entryOf(c, handle >>> 8, handle) : lockObject(c, handle >>> 8, handle);
+            z = c.zspage(loc);
             dst.put(dstOffset, z.view, c.payloadOffset(z, loc), length);
         } finally {
-            z.readUnlock();
+            leave(cell, z);
         }
     }
 
@@ -202,8 +262,14 @@ public final class ZsPool implements AutoCloseable {
     public long compact() {
         ensureOpen();
         long freed = 0;
-        for (SizeClass c : distinctClasses) {
-            freed += c.compact();
+        compactors.incrementAndGet();
+        try {
+            drainFastReaders();
+            for (SizeClass c : distinctClasses) {
+                freed += c.compact();
+            }
+        } finally {
+            compactors.decrementAndGet();
         }
         pagesCompacted.addAndGet(freed);
         return freed;
@@ -219,7 +285,7 @@ public final class ZsPool implements AutoCloseable {
         return pages.allocatedPages();
     }
 
-    /** Native bytes currently reserved from Chronicle (whole chunks, spares included). */
+    /** Native bytes this pool holds now (whole chunks, spares included), taken from the machine's free pages; 0 once closed. */
     public long reservedBytes() {
         return pages.reservedBytes();
     }
@@ -248,9 +314,11 @@ public final class ZsPool implements AutoCloseable {
     }
 
     /**
-     * zs_destroy_pool(): gives every chunk back to Chronicle and waits until Chronicle's background
-     * releaser has freed them, so {@link #reservedBytes()} and Chronicle's native memory count
-     * drop at once. Live objects are dropped with their chunks. Idempotent.
+     * zs_destroy_pool(): gives every chunk back to the machine's free pages (which keep them mapped
+     * up to their reserve limit and give the rest to the OS) and waits until Chronicle's background
+     * releaser has freed what went to the OS, so {@link #reservedBytes()} drops to 0 and
+     * Chronicle's native memory count by what the machine did not keep, at once. Live objects are
+     * dropped with their chunks. Idempotent.
      */
     @Override
     public void close() {
@@ -263,6 +331,70 @@ public final class ZsPool implements AutoCloseable {
     }
 
     // ---- internals ------------------------------------------------------------------------------
+
+    /** The calling thread's cell in {@link #fastReaders}. */
+    @SuppressWarnings("deprecation") // Thread.getId: threadId() is JDK 19+
+    private static int cellOf(Thread t) {
+        return (int) (t.getId() & (CELLS - 1)) * STRIDE + STRIDE;
+    }
+
+    /**
+     * Counts an access on the fast path and returns its cell, or returns -1 (counting nothing)
+     * while a compaction runs: the caller then takes the zspage locks.
+     */
+    private int enterFast() {
+        int cell = cellOf(Thread.currentThread());
+        CELL.getAndAdd(fastReaders, cell, 1L); // a full fence: the load below cannot pass it
+        if (compactors.get() == 0) {
+            return cell;
+        }
+        CELL.getAndAdd(fastReaders, cell, -1L);
+        return -1;
+    }
+
+    private void exitFast(int cell) {
+        if (cell >= 0) {
+            CELL.getAndAdd(fastReaders, cell, -1L);
+        }
+    }
+
+    /** Ends an access begun with {@link #enterFast}: uncounts it, or read-unlocks the zspage of the slow path. */
+    private void leave(int cell, Zspage locked) {
+        if (cell >= 0) {
+            exitFast(cell);
+        } else if (locked != null) {
+            locked.readUnlock();
+        }
+    }
+
+    /** Compaction's side: waits (without a lock) until no access is counted on the fast path. */
+    private void drainFastReaders() {
+        for (int spins = 0; fastAccesses() != 0; spins++) {
+            if (spins < SPINS_BEFORE_YIELD) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(20_000); // accesses last microseconds: this is rare
+            }
+        }
+    }
+
+    /** Accesses counted on the fast path now. */
+    private long fastAccesses() {
+        long sum = 0;
+        for (int i = STRIDE; i < fastReaders.length; i += STRIDE) {
+            sum += (long) CELL.getVolatile(fastReaders, i);
+        }
+        return sum;
+    }
+
+    /** The handle's location on the fast path (no compaction can run: its entry is stable). */
+    private static long entryOf(SizeClass c, long slot, long handle) {
+        long loc = c.entryAcquire(slot);
+        if (loc < 0) {
+            throw new IllegalStateException("handle " + handle + " is not allocated");
+        }
+        return loc;
+    }
 
     /** Resolves the handle and read-locks its zspage; returns the (now stable) location. */
     private static long lockObject(SizeClass c, long slot, long handle) {

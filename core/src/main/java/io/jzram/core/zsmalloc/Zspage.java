@@ -20,9 +20,10 @@ import java.nio.ByteBuffer;
  * lock (they do not change while the zspage is in use).
  * {@link #lockState} is the zspage lock of the kernel ({@code zspage_read_lock} /
  * {@code zspage_write_trylock}): {@code >= 0} counts readers (a mapping, for read or write, of an
- * object in this zspage), {@code -1} means compaction is moving objects out of it. Readers wait
- * for a writer; the writer only ever try-locks (and gives up on a zspage that has readers), so the
- * zspage lock cannot take part in a deadlock.
+ * object in this zspage, taken while a compaction runs; otherwise accesses count themselves on the
+ * pool's fast path and leave this word alone, see {@link ZsPool}), {@code -1} means compaction is
+ * moving objects out of it. Readers wait for a writer; the writer only ever try-locks (and gives up
+ * on a zspage that has readers), so the zspage lock cannot take part in a deadlock.
  */
 final class Zspage {
     private static final VarHandle LOCK_STATE;

@@ -126,6 +126,51 @@ class ZsPoolTest {
         }
     }
 
+    @Test
+    void aMappingOnTheFastPathHoldsCompactionOffAndOneTakenDuringCompactionLocksItsZspage() throws Exception {
+        try (ZsPool pool = new ZsPool("t", 64, 0)) {
+            int size = 200;
+            List<Long> hs = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                hs.add(pool.malloc(size));
+            }
+            ZsMapping w = new ZsMapping();
+            for (long h : hs) {
+                Patterns.write(pool, w, h, size, h);
+            }
+            for (int i = 0; i < hs.size(); i++) {
+                if (i % 3 != 0) {
+                    pool.free(hs.get(i));
+                }
+            }
+            long kept = hs.get(3);
+            ZsMapping m = new ZsMapping();
+            pool.map(kept, m);
+            assertThat(m.fastCell).as("no compaction runs: the fast path").isNotNegative();
+            Thread compactor = new Thread(pool::compact, "compactor");
+            compactor.start();
+            compactor.join(200);
+            assertThat(compactor.isAlive()).as("compaction waits for the mapping on the fast path").isTrue();
+            // while the compaction waits, a new access takes the zspage lock instead
+            ZsMapping slow = new ZsMapping();
+            pool.map(hs.get(6), slow);
+            assertThat(slow.fastCell).isEqualTo(-1);
+            assertThat(slow.zspage.lockState()).isPositive();
+            pool.unmap(slow);
+            pool.unmap(m);
+            compactor.join(10_000);
+            assertThat(compactor.isAlive()).isFalse();
+            assertThat(pool.pagesCompacted()).isPositive();
+            for (int i = 0; i < hs.size(); i += 3) {
+                assertThat(Patterns.verify(pool, w, hs.get(i), size, hs.get(i))).isEqualTo(-1);
+            }
+            pool.map(kept, m);
+            assertThat(m.fastCell).as("after the compaction: the fast path again").isNotNegative();
+            assertThat(m.zspage.lockState()).isZero();
+            pool.unmap(m);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(longs = {3, 99})
     void totalPagesFollowsTheModel(long seed) {
