@@ -7,6 +7,7 @@ import io.jzram.kernel.ErrnoIOException;
 import io.jzram.kernel.Kernel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Arrays;
 import org.jetbrains.lincheck.datastructures.IntGen;
 import org.jetbrains.lincheck.datastructures.ManagedStrategyGuaranteeKt;
@@ -25,8 +26,8 @@ import org.junit.jupiter.api.Timeout;
  * {@link ZramSpec}: a page holds a value's pattern or zeros, and an uninitialised device refuses
  * I/O with the data path's errnos.
  *
- * <p>Each invocation gets its own machine (a closed kernel, so that nothing starts a watchdog
- * thread under Lincheck; two CPUs) and device, initialised. Reset and disksize are in one
+ * <p>Each invocation gets its own machine (hung-task timeout 0, so that nothing starts a
+ * watchdog thread under Lincheck; two CPUs) and device, initialised. Reset and disksize are in one
  * non-parallel group, as a shell script would issue them (two concurrent resets answer EBUSY by
  * design, which no sequential history explains).
  */
@@ -41,8 +42,8 @@ public abstract class AbstractZramLincheckTest {
     private final byte[][] patterns = new byte[4][];
 
     protected AbstractZramLincheckTest(String algorithm) {
-        Kernel kernel = Kernel.builder().lockdep(false).logCapacity(64).build();
-        kernel.close(); // no khungtaskd: a contended lock must not start a thread under Lincheck
+        // hung-task timeout 0: no khungtaskd, as a contended lock must not start a thread under Lincheck
+        Kernel kernel = Kernel.builder().lockdep(false).logCapacity(64).hungTaskTimeout(Duration.ZERO).build();
         CpuHotplug hp = new CpuHotplug(kernel, 2);
         Zcomp.setupState(hp, null);
         control = ZramHost.builder(hp).defaultCompressor(algorithm).build().create("zram0");

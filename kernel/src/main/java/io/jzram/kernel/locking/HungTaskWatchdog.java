@@ -80,6 +80,9 @@ public final class HungTaskWatchdog implements AutoCloseable {
         synchronized (this) {
             notifyAll();
         }
+        if (!waits.isEmpty()) {
+            ensureDaemon();
+        }
     }
 
     public Duration timeout() {
@@ -171,8 +174,9 @@ public final class HungTaskWatchdog implements AutoCloseable {
         sb.append(" </TASK>\n");
     }
 
+    /** Starts khungtaskd on the first sleep, unless the timeout is zero (disabled, as hung_task_timeout_secs=0). */
     private synchronized void ensureDaemon() {
-        if (daemon != null || closed) {
+        if (daemon != null || closed || timeoutNanos == 0) {
             return;
         }
         daemon = new Thread(this::run, "khungtaskd");
