@@ -3,6 +3,7 @@ package io.jzram.cli;
 
 import io.jzram.cli.options.MachineOptions;
 import io.jzram.cli.options.UsageErrors;
+import io.jzram.core.backend.ZcompBackends;
 import io.jzram.sysfs.Machine;
 import io.jzram.shell.Shell;
 import io.jzram.sysfs.zram.ZramFixes;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -72,7 +74,15 @@ public final class ShellCommand implements Callable<Integer> {
         if (cpus < 1 || cpus > 1024) {
             throw UsageErrors.error(spec, "--cpus " + cpus + ": expected 1..1024");
         }
-        ZramKconfig k = algorithm == null ? machine.kconfig() : machine.kconfig().withDefaultCompressor(algorithm);
+        ZramKconfig k = machine.kconfig();
+        if (algorithm != null) {
+            List<String> known = ZcompBackends.builtin().names().stream().filter(k::hasBackend).toList();
+            if (!known.contains(algorithm)) {
+                throw UsageErrors.error(spec, "--algorithm '" + (algorithm.length() > 40 ? algorithm.substring(0, 40) + "..." : algorithm) + "': not an algorithm of the emulated kernel ("
+                        + String.join(" ", known) + ")");
+            }
+            k = k.withDefaultCompressor(algorithm);
+        }
         Reader in;
         String name = "bash";
         InputStream commandsStdin = null;

@@ -35,7 +35,7 @@ class StormCommandTest {
                 "\"errorsByErrno\"", "\"hotplug\"");
         Map<String, Object> report = JsonKeys.object(j);
         assertThat(report.keySet()).containsExactly("config", "ok", "violations", "elapsedSeconds", "dataLost", "dataLossSamples",
-                "splats", "hungTaskReports", "deadlocks", "tasksInterrupted", "leaked", "unloadCycles", "reloads", "reloadFailures",
+                "splats", "hungTaskReports", "deadlocks", "deadlocksWithLockCycle", "tasksInterrupted", "leaked", "unloadCycles", "reloads", "reloadFailures",
                 "outcomes", "outcomesWhileRmmodRan", "errorsByErrno", "bugsReproduced", "lockdepCycle", "io", "hotplug", "instances",
                 "internalErrors");
         assertThat(JsonKeys.object(report.get("config")).keySet()).containsExactly("cpus", "devices", "durationSeconds", "fixes",
