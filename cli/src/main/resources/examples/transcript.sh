@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# The command sequence of kernel-oracle/transcript.txt (recorded on the real 6.18 kernel).
+# The command sequence of shell/src/test/resources/oracle/transcript.txt (recorded on the real 6.18 kernel).
 # Runs on the emulator (jzram sh --cpus 2 --kconfig real transcript.sh) and, as root, on a machine
 # whose zram0 is unused (bash transcript.sh); diff the two outputs.
 cat /sys/block/zram0/comp_algorithm | od -An -c

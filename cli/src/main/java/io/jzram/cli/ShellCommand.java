@@ -30,9 +30,9 @@ import picocli.CommandLine.Parameters;
  * device, like the real machines where zram is built in) unless {@code --no-zram}.
  */
 @Command(name = "sh", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Runs shell commands (a script, or stdin) on an emulated machine: /sys and /dev are the emulator's,",
-            "other paths the host's. Errors and outputs read like bash on the real kernel, so a script can be run",
-            "on both and diffed. Examples: jzram sh --list-examples; jzram sh --example transcript."},
+        description = {"Runs shell commands (a script, or stdin) on an emulated machine: /sys and /dev are the emulator's, "
+            + "other paths the host's. Errors and outputs read like bash on the real kernel, so a script can be run "
+            + "on both and diffed.", "Examples: jzram sh --list-examples; jzram sh --example transcript."},
         exitCodeList = {"0:success: the script's last command succeeded",
             "N:the script's exit status, as bash gives it (exit N, or its last command's status)",
             "2:usage error: bad options or arguments (or the script's own exit 2)", "127:SCRIPT does not exist"})

@@ -13,9 +13,10 @@ import net.openhft.chronicle.bytes.BytesStore;
  * Unsafe), and without the exports and opens it fails deep inside its native store with an
  * AssertionError. {@link #check()} runs before the first device is built and instead fails with
  * an {@link IllegalStateException} whose message lists exactly the flags the running JDK lacks,
- * and the argument file that carries them all ({@code java @jzram.jvmopts}; on JDK 22 and later
- * {@code @jzram-jdk22.jvmopts}, which adds native access and Unsafe memory access, options JDK 17
- * does not know).
+ * and the argument file that carries them all ({@code java @jzram.jvmopts}; on JDK 24 and later
+ * {@code @jzram-jdk24.jvmopts}, which adds native access and Unsafe memory access: options that
+ * keep those JDKs from warning, and that JDK 17 (native access) and JDK 22 (Unsafe memory access)
+ * do not know).
  *
  * <p>The flags are the root pom's {@code jzram.jvm.flags}; {@code java -jar jzram.jar} gets them
  * from the jar's manifest. Stateless; the check's result is a constant of the running JVM.
@@ -53,7 +54,7 @@ public final class JvmAccess {
     }
 
     static String message(List<String> missing) {
-        String argfile = Runtime.version().feature() >= 22 ? "jzram-jdk22.jvmopts" : "jzram.jvmopts";
+        String argfile = Runtime.version().feature() >= 24 ? "jzram-jdk24.jvmopts" : "jzram.jvmopts";
         List<String> quieting = quieting(BytesStore.class.getModule());
         return "jzram's off-heap store needs JVM flags this JVM (Java " + Runtime.version() + ") was started without:\n  "
                 + String.join("\n  ", missing)

@@ -65,7 +65,7 @@ class JvmAccessTest {
 
     @Test
     void theArgumentFileSatisfiesTheCheck() throws Exception {
-        Path argfile = repositoryRoot().resolve(Runtime.version().feature() >= 22 ? "jzram-jdk22.jvmopts" : "jzram.jvmopts");
+        Path argfile = repositoryRoot().resolve(Runtime.version().feature() >= 24 ? "jzram-jdk24.jvmopts" : "jzram.jvmopts");
         assertThat(child(List.of("@" + argfile)).strip()).isEqualTo("ok");
     }
 

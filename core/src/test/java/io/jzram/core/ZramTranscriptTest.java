@@ -11,7 +11,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The data-path part of kernel-oracle/transcript.txt, replayed on a device; same numbers. */
+/** The data-path part of shell/src/test/resources/oracle/transcript.txt, replayed on a device; same numbers. */
 @Timeout(30)
 class ZramTranscriptTest {
 

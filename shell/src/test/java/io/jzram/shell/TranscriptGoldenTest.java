@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * kernel-oracle/transcript.txt (what the real 6.18 kernel printed for a sequence of shell commands,
+ * shell/src/test/resources/oracle/transcript.txt (what the real 6.18 kernel printed for a sequence of shell commands,
  * copied into the test resources) replayed through {@code jzram sh} on an emulated machine set up
  * like the real one (2 CPUs, zram built with the real kernel's options, zram0 loaded), command by
  * command, outputs compared line by line.

@@ -8,7 +8,7 @@ import java.util.Locale;
 
 /**
  * The fix sets of the zram driver: one driver, several kernels, so the same scenario shows each bug
- * and each fix (SEED.md). What each set switches on:
+ * and each fix (docs/seed.md). What each set switches on:
  *
  * <table>
  *   <caption>zram fix sets</caption>
